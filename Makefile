@@ -1,0 +1,41 @@
+# make run · make test · make ui · make bench — see README.md
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+UV_VERSION := 0.9.30
+VENV := .venv
+PY := $(VENV)/bin/python
+TOWER := $(VENV)/bin/tower
+UV := .tools/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: run test ui setup bench clean-data
+
+# The environment, exactly as uv.lock pins it (uv itself is pinned above).
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(UV) || { python3 -m venv .tools && .tools/bin/pip install -q uv==$(UV_VERSION); }
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced $(MANIFEST)
+
+# The dbt manifest the definitions load (prepared, never parsed at import).
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES) orchestration/ingestion/contracts.yml
+	$(TOWER) prepare
+	@touch $@
+
+run: setup
+	$(TOWER) run
+
+ui: setup
+	$(TOWER) ui
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	@echo "The benchmark harness (bench/) comes with the performance issue."; exit 2
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,72 @@
+"""dbt wiring: one cached DbtProject, one translator, the dbt assets.
+
+The manifest is prepared ahead (make prepares it; `dagster dev` re-parses through
+prepare_if_dev), never parsed at import in production paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource
+from dagster_dbt import DbtProject, dbt_assets
+
+from ..ingestion.contracts import STAGES
+from ..settings import DBT_PROJECT_DIR, load_settings
+from .resources import WAREHOUSE_POOL
+
+
+@cache
+def dbt_project() -> DbtProject:
+    # dbt reads the warehouse path and conventions from the environment; make them
+    # present (with the defaults of interfaces.md) for `dagster dev`'s own dbt parse.
+    for name, value in load_settings().dbt_env().items():
+        os.environ.setdefault(name, value)
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+def _stage(props: Mapping[str, Any]) -> str | None:
+    meta = {**(props.get("meta") or {}), **((props.get("config") or {}).get("meta") or {})}
+    stage = meta.get("stage")
+    return stage if stage in STAGES else None
+
+
+class ControlTowerTranslator(DagsterDbtTranslator):
+    """Keys and groups in one place: a dbt source IS the ingest asset raw/<extract>;
+    a model is <schema>/<model>; the group is the lifecycle stage of its folder."""
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            key = dg.AssetKey([props["source_name"], props["name"]])
+        else:
+            key = dg.AssetKey([props["schema"], props["name"]])
+        return spec.replace_attributes(key=key, group_name=_stage(props) or "plan")
+
+
+TRANSLATOR = ControlTowerTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+)
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging, intermediate and marts: `dbt build` (models, data tests, unit tests)."""
+    os.environ.update(load_settings().dbt_env())
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR))

@@ -1,0 +1,36 @@
+"""The warehouse resource: where the live warehouse and the landing zone are."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from ..ingestion.loader import connect
+from ..settings import Settings, load_settings
+
+# Every asset that writes the live DuckDB file runs in this pool; dagster.yaml (and the
+# in-process executor of `make run`) keep its limit at 1, because DuckDB allows one
+# writing process per file.
+WAREHOUSE_POOL = "warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Settings come from the CT_* environment variables (spec/interfaces.md)."""
+
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @contextmanager
+    def connection(self):
+        s = self.settings()
+        con = connect(s.warehouse, threads=s.duckdb_threads, memory_limit=s.duckdb_memory_limit)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.settings().landing_dir

@@ -1,0 +1,520 @@
+"""Load landing-zone deliveries into raw.<extract>, exactly once, atomically.
+
+DuckDB reads each file natively (CSV, gzip, Parquet) into a text table; one SQL pass
+types every column and writes the reason a row breaks the contract; good rows go to
+raw.<extract>, the others to quarantine.<extract>, the file to meta.ingest_ledger — all
+in one transaction, so a kill at any moment leaves either the whole file or none of it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from .contracts import (
+    CURRENCIES,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    Column,
+    Contract,
+    load_contracts,
+)
+from .schema import LINEAGE_COLUMNS, ensure_schemas, quote
+
+FORMATS = {".csv": "csv", ".gz": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+# Names a writer uses while a file is still being written: left for the next run.
+IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".filepart")
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]*$")
+
+
+class RejectedFile(Exception):
+    """The whole delivery is refused; the message names the file and why."""
+
+
+class PendingFile(Exception):
+    """The delivery is still being written."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass
+class ExtractResult:
+    extract: str
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files_loaded": self.count("loaded"),
+            "files_rejected": self.count("rejected"),
+            "files_skipped_duplicate": self.count("skipped_duplicate"),
+            "files_pending": self.count("pending"),
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+        }
+
+
+def connect(warehouse: Path, threads: int | None = None,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A writing connection to the live warehouse, in UTC."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    config = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(str(warehouse), config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- listing ---------------------------------------------------------------------------
+
+def list_deliveries(landing_dir: Path, extract: str) -> list[Path]:
+    """Files of one extract, oldest name first (names carry the delivery date)."""
+    folder = landing_dir / extract
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not p.is_dir())
+
+
+def _check_path(landing_dir: Path, path: Path) -> None:
+    name = path.name
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name) or ".." in name:
+        raise RejectedFile(f"{name!r}: file name has control characters or '..'")
+    if not _SAFE_NAME.match(name):
+        raise RejectedFile(f"{name!r}: file name has characters a delivery may not use")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(landing_dir.resolve()):
+        raise RejectedFile(f"{name}: links outside the landing zone ({resolved})")
+    if not resolved.is_file():
+        raise RejectedFile(f"{name}: not a regular file")
+
+
+def file_format(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".csv.gz") or name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    raise RejectedFile(f"{path.name}: unsupported format (expected .csv, .csv.gz, "
+                       ".parquet or .xlsx)")
+
+
+# --- reading a delivery into a text table --------------------------------------------
+
+def _open_text_head(path: Path) -> bytes:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(1 << 16)
+    except (OSError, EOFError) as exc:
+        raise RejectedFile(f"{path.name}: cannot be read ({exc})") from exc
+
+
+def _csv_encoding(head: bytes) -> str:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the 64 KiB window is still UTF-8.
+        if exc.start >= len(head) - 3:
+            return "utf-8"
+        return "latin-1"
+
+
+def _csv_header(path: Path, head: bytes, encoding: str) -> list[str]:
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    first = next(csv.reader(io.StringIO(text)), None)
+    if not first:
+        raise RejectedFile(f"{path.name}: empty file (no header row)")
+    return first
+
+
+def _normalise_header(path: Path, header: list[str]) -> list[str]:
+    names = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise RejectedFile(f"{path.name}: duplicate column name {n!r}")
+        if not n:
+            raise RejectedFile(f"{path.name}: a column has no name")
+        seen.add(n)
+    return names
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    if path.stat().st_size == 0:
+        raise RejectedFile(f"{path.name}: empty file")
+    head = _open_text_head(path)
+    if not head.strip():
+        raise RejectedFile(f"{path.name}: empty file")
+    encoding = _csv_encoding(head)
+    header = _normalise_header(path, _csv_header(path, head, encoding))
+    columns = "{" + ", ".join(f"'{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _delivery AS
+            SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"',
+                escape = '"', columns = {columns}, encoding = ?, strict_mode = true,
+                null_padding = false, auto_detect = false)""",
+            [str(path), encoding],
+        )
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RejectedFile(f"{path.name}: not a valid CSV delivery ({first_line})") from exc
+    return header
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL "
+            "OR num_children = 0", [str(path)]).fetchall()]
+        header = _normalise_header(path, names)
+        select = ", ".join(f"CAST({quote(n)} AS VARCHAR) AS \"{i}\""
+                           for i, n in enumerate(names))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _delivery AS "
+            f"SELECT {select} FROM read_parquet(?)", [str(path)])
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RejectedFile(f"{path.name}: not a readable Parquet file ({first_line})") from exc
+    return header
+
+
+def _xlsx_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    import openpyxl
+    import pyarrow as pa
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise RejectedFile(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        if not book.worksheets:
+            raise RejectedFile(f"{path.name}: workbook has no sheet")
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        first = next(rows, None)
+        if not first or all(v is None for v in first):
+            raise RejectedFile(f"{path.name}: first sheet is empty (no header row)")
+        while first and first[-1] is None:
+            first = first[:-1]
+        header = _normalise_header(path, [str(v) if v is not None else "" for v in first])
+        data: list[list[str | None]] = [[] for _ in header]
+        for row in rows:
+            if all(v is None for v in row):
+                continue
+            for i in range(len(header)):
+                data[i].append(_xlsx_text(row[i]) if i < len(row) else None)
+    finally:
+        book.close()
+    table = pa.table({str(i): pa.array(col, pa.string()) for i, col in enumerate(data)})
+    con.register("_xlsx_rows", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _delivery AS SELECT * FROM _xlsx_rows")
+    finally:
+        con.unregister("_xlsx_rows")
+    return header
+
+
+READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
+
+
+# --- the contract as SQL ---------------------------------------------------------------
+
+def _typed(col: Column, text: str) -> str:
+    """SQL giving the column's typed value from its text, NULL when it does not parse."""
+    if col.type == "timestamp":
+        return f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if col.type == "boolean":
+        return (f"CASE WHEN lower(trim({text})) IN {_TRUE} THEN true "
+                f"WHEN lower(trim({text})) IN {_FALSE} THEN false END")
+    if col.type == "currency":
+        return f"upper(trim({text}))"
+    if col.type == "text":
+        return text
+    return f"TRY_CAST(trim({text}) AS {col.sql_type})"
+
+
+def _sql_list(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _reasons(col: Column, text: str) -> list[str]:
+    """SQL CASE expressions, each giving a reason the column's value breaks the contract."""
+    name = col.name
+    present = f"({text} IS NOT NULL AND trim({text}) <> '')"
+    typed = _typed(col, text)
+    out = []
+    if col.required:
+        out.append(f"CASE WHEN NOT {present} THEN '{name}: required value missing' END")
+    if col.type not in ("text", "currency"):
+        out.append(f"CASE WHEN {present} AND {typed} IS NULL "
+                   f"THEN '{name}: not a valid {col.type}' END")
+    if col.type == "currency":
+        out.append(f"CASE WHEN {present} AND {typed} NOT IN {_sql_list(sorted(CURRENCIES))} "
+                   f"THEN '{name}: unknown currency' END")
+    if col.accepted:
+        out.append(f"CASE WHEN {present} AND {text} NOT IN {_sql_list(col.accepted)} "
+                   f"THEN '{name}: value not accepted' END")
+    if col.min is not None:
+        out.append(f"CASE WHEN {typed} < {float(col.min)} "
+                   f"THEN '{name}: below the minimum {col.min:g}' END")
+    if col.type in ("date", "timestamp"):
+        out.append(f"CASE WHEN {typed} NOT BETWEEN DATE '{EARLIEST_DATE}' "
+                   f"AND DATE '{LATEST_DATE}' THEN '{name}: date out of range' END")
+    return out
+
+
+def _extra_name(name: str, taken: set[str]) -> str:
+    clean = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "column"
+    if not clean[0].isalpha():
+        clean = "x_" + clean
+    candidate, n = clean, 1
+    while candidate in taken or candidate.startswith("_"):
+        n += 1
+        candidate = f"{clean}_{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _stage_validated(con: duckdb.DuckDBPyConnection, contract: Contract,
+                     header: list[str], path: Path) -> list[str]:
+    """Build _validated: every contract column as text and typed, the reason, the row
+    number. Returns the names of the extra (pass-through) columns."""
+    position = {name: i for i, name in enumerate(header)}
+    missing = [c.name for c in contract.columns if c.required and c.name not in position]
+    if missing:
+        hint = " (wrong delimiter? the header has one column)" if len(header) == 1 else ""
+        raise RejectedFile(f"{path.name}: missing required column(s) "
+                           f"{', '.join(missing)}{hint}")
+    text_cols, typed_cols, reason_parts = [], [], []
+    for col in contract.columns:
+        text = f'"{position[col.name]}"' if col.name in position else "CAST(NULL AS VARCHAR)"
+        text_cols.append(f"{text} AS {quote(col.name)}")
+        typed = _typed(col, text)
+        if col.name == "is_deleted":
+            typed = f"coalesce({typed}, false)"
+        typed_cols.append(f"{typed} AS {quote('t_' + col.name)}")
+        reason_parts += _reasons(col, text)
+    taken = set(contract.column_names)
+    extras = [(i, _extra_name(n, taken)) for n, i in position.items()
+              if n not in contract.column_names]
+    extra_cols = [f'"{i}" AS {quote(name)}' for i, name in extras]
+    key = ", ".join(f'"{position[k]}"' for k in contract.key)
+    duplicate = (f"CASE WHEN row_number() OVER (PARTITION BY {key} "
+                 f"ORDER BY rowid DESC) > 1 THEN 'duplicate key in file: a later row "
+                 f"of the same key wins' END")
+    reason = f"NULLIF(concat_ws('; ', {', '.join(reason_parts + [duplicate])}), '')"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _validated AS
+        SELECT rowid - (SELECT min(rowid) FROM _delivery) + 1 AS _row_number, {', '.join(text_cols + typed_cols + extra_cols)},
+               {reason} AS _reason
+        FROM _delivery""")
+    return [name for _, name in extras]
+
+
+# --- ledger ----------------------------------------------------------------------------
+
+def _ledger_status(con, rel_path: str, sha: str) -> str | None:
+    row = con.execute(
+        "SELECT status FROM meta.ingest_ledger WHERE file_path = ? AND sha256 = ? "
+        "AND status <> 'pending' ORDER BY load_seq DESC LIMIT 1", [rel_path, sha]).fetchall()
+    return row[0][0] if row else None
+
+
+def _loaded_elsewhere(con, sha: str) -> str | None:
+    row = con.execute(
+        "SELECT file_path FROM meta.ingest_ledger WHERE sha256 = ? AND status = 'loaded' "
+        "LIMIT 1", [sha]).fetchall()
+    return row[0][0] if row else None
+
+
+def _record(con, seq: int, rel_path: str, extract: str, sha: str | None, size: int | None,
+            result: FileResult) -> None:
+    con.execute(
+        "INSERT INTO meta.ingest_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, rel_path, extract, sha, size, result.status, result.rows_read,
+         result.rows_loaded, result.rows_quarantined, result.error,
+         datetime.now(timezone.utc).replace(tzinfo=None)])
+
+
+def _next_seq(con) -> int:
+    return con.execute("SELECT coalesce(max(load_seq), 0) + 1 "
+                       "FROM meta.ingest_ledger").fetchall()[0][0]
+
+
+def ledger(con: duckdb.DuckDBPyConnection, extract: str | None = None):
+    """The ledger as a DataFrame (newest last), optionally for one extract."""
+    where = "WHERE extract = ?" if extract else ""
+    return con.execute(f"SELECT * FROM meta.ingest_ledger {where} ORDER BY load_seq",
+                       [extract] if extract else []).df()
+
+
+# --- one delivery ----------------------------------------------------------------------
+
+def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
+               seq: int) -> FileResult:
+    fmt = file_format(path)
+    header = READERS[fmt](con, path)
+    extras = _stage_validated(con, contract, header, path)
+    raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = ?", [contract.extract]).fetchall()}
+    for name in extras:
+        for table in (raw, quarantine):
+            if name not in existing:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(name)} VARCHAR")
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    lineage = [sql_name for sql_name, _ in LINEAGE_COLUMNS]
+    names = list(contract.column_names) + extras + lineage
+    target_cols = ", ".join(quote(n) for n in names)
+    typed = [quote("t_" + c) for c in contract.column_names] + [quote(e) for e in extras]
+    text = [quote(c) for c in contract.column_names] + [quote(e) for e in extras]
+    lineage_values = "?, ?, _row_number, ?, ?"
+    params = [rel_path, sha, loaded_at, seq]
+    con.execute(f"INSERT INTO {raw} ({target_cols}) SELECT {', '.join(typed)}, "
+                f"{lineage_values} FROM _validated WHERE _reason IS NULL", params)
+    con.execute(f"INSERT INTO {quarantine} ({target_cols}, _reason) SELECT "
+                f"{', '.join(text)}, {lineage_values}, _reason FROM _validated "
+                f"WHERE _reason IS NOT NULL", params)
+    read, bad = con.execute("SELECT count(*), count(_reason) FROM _validated").fetchall()[0]
+    return FileResult(rel_path, "loaded", rows_read=read, rows_loaded=read - bad,
+                      rows_quarantined=bad)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, contract: Contract, landing_dir: Path,
+                path: Path) -> FileResult | None:
+    """Load one delivery once. None when the same file was already dealt with."""
+    rel_path = path.relative_to(landing_dir).as_posix() if path.is_relative_to(landing_dir) \
+        else path.name
+    if path.name.startswith(".") or path.name.lower().endswith(IN_FLIGHT_SUFFIXES):
+        return _pending(con, contract, rel_path, "still being written (temporary name)")
+    try:
+        _check_path(landing_dir, path)
+        before = path.stat()
+        sha = sha256_of(path)
+    except RejectedFile as exc:
+        return _reject(con, contract, rel_path, None, None, str(exc))
+    if _ledger_status(con, rel_path, sha):
+        return None
+    duplicate_of = _loaded_elsewhere(con, sha)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        seq = _next_seq(con)
+        if duplicate_of:
+            result = FileResult(rel_path, "skipped_duplicate",
+                                error=f"same content as {duplicate_of}")
+        else:
+            result = _load_file(con, contract, path, rel_path, sha, seq)
+            after = path.stat()
+            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                raise PendingFile("changed while it was read")
+        _record(con, seq, rel_path, contract.extract, sha, before.st_size, result)
+        con.execute("COMMIT")
+        return result
+    except PendingFile as exc:
+        con.execute("ROLLBACK")
+        return _pending(con, contract, rel_path, str(exc))
+    except RejectedFile as exc:
+        con.execute("ROLLBACK")
+        return _reject(con, contract, rel_path, sha, before.st_size, str(exc))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _reject(con, contract, rel_path, sha, size, error) -> FileResult:
+    result = FileResult(rel_path, "rejected", error=error)
+    con.execute("BEGIN TRANSACTION")
+    _record(con, _next_seq(con), rel_path, contract.extract, sha, size, result)
+    con.execute("COMMIT")
+    return result
+
+
+def _pending(con, contract, rel_path, why) -> FileResult:
+    result = FileResult(rel_path, "pending", error=why)
+    last = con.execute("SELECT status FROM meta.ingest_ledger WHERE file_path = ? "
+                       "ORDER BY load_seq DESC LIMIT 1", [rel_path]).fetchall()
+    if not last or last[0][0] != "pending":
+        con.execute("BEGIN TRANSACTION")
+        _record(con, _next_seq(con), rel_path, contract.extract, None, None, result)
+        con.execute("COMMIT")
+    return result
+
+
+def ingest_extract(con: duckdb.DuckDBPyConnection, extract: str,
+                   landing_dir: Path) -> ExtractResult:
+    """Load every new delivery of one extract; the raw table exists afterwards even when
+    the extract was never delivered."""
+    contract = load_contracts()[extract]
+    ensure_schemas(con)
+    landing_dir = Path(os.path.abspath(landing_dir))
+    result = ExtractResult(extract)
+    for path in list_deliveries(landing_dir, extract):
+        outcome = ingest_file(con, contract, landing_dir, path)
+        if outcome is not None:
+            result.files.append(outcome)
+    con.execute("DROP TABLE IF EXISTS _delivery")
+    con.execute("DROP TABLE IF EXISTS _validated")
+    return result

@@ -1,0 +1,34 @@
+"""The Dagster instance home shared by `make run` and `make ui`, so headless runs show
+in the UI's run history. Plain Python: writes dagster.yaml once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .settings import Settings
+
+DAGSTER_YAML = """\
+# Written by orchestration/instance.py. DuckDB allows one writing process per file:
+# every warehouse writer is in the pool "warehouse", limited to one step at a time.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home(settings: Settings) -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    nux = home / ".nux" / "nux.yaml"
+    if not nux.exists():
+        nux.parent.mkdir(parents=True, exist_ok=True)
+        nux.write_text("seen: 1\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

@@ -1,0 +1,219 @@
+"""Ingestion: every delivered row is loaded or quarantined with a reason, once."""
+
+import gzip
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.ingestion.loader import connect, ingest_extract, ledger
+
+HEADER = "rate_date,from_currency,to_currency,rate,source_system,extracted_at,is_deleted"
+GOOD = [
+    "2026-01-01,EUR,USD,1.10,erp,2026-01-01T23:00:00Z,",
+    "2026-01-02,EUR,USD,1.11,erp,2026-01-02T23:00:00+02:00,false",
+    "2026-01-02,GBP,USD,1.25,erp,2026-01-02 23:00:00,true",
+]
+
+
+@pytest.fixture
+def zone(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "fx_rates").mkdir(parents=True)
+    con = connect(tmp_path / "warehouse.duckdb")
+    yield landing, con
+    con.close()
+
+
+def deliver(landing: Path, name: str, lines: list[str], extract="fx_rates") -> Path:
+    path = landing / extract / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def raw(con, extract="fx_rates"):
+    return con.execute(f"SELECT * FROM raw.{extract} ORDER BY _load_seq, _row_number").df()
+
+
+def quarantine(con, extract="fx_rates"):
+    return con.execute(f"SELECT * FROM quarantine.{extract} ORDER BY _row_number").df()
+
+
+def test_good_rows_load_typed_with_lineage(zone):
+    landing, con = zone
+    deliver(landing, "fx_2026-01-02.csv", [HEADER, *GOOD])
+    result = ingest_extract(con, "fx_rates", landing)
+    assert result.summary()["rows_loaded"] == 3
+    df = raw(con)
+    assert [float(r) for r in df["rate"]] == [1.10, 1.11, 1.25]
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_schema = 'raw' AND table_name = 'fx_rates'").fetchall())
+    assert types["rate"] == "DECIMAL(18,8)" and types["rate_date"] == "DATE"
+    # timestamps are UTC: +02:00 is converted, a naive one is taken as UTC
+    assert str(df["extracted_at"][1]) == "2026-01-02 21:00:00"
+    assert str(df["extracted_at"][2]) == "2026-01-02 23:00:00"
+    assert list(df["is_deleted"]) == [False, False, True]
+    assert set(df["_source_file"]) == {"fx_rates/fx_2026-01-02.csv"}
+    assert list(df["_row_number"]) == [1, 2, 3]
+    assert df["_file_sha256"].str.len().eq(64).all()
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_nothing_is_lost(zone):
+    landing, con = zone
+    lines = [HEADER, GOOD[0],
+             "2026-01-03,EUR,USD,abc,erp,2026-01-03T23:00:00Z,",       # not a number
+             "2026-13-45,EUR,USD,1.1,erp,2026-01-03T23:00:00Z,",       # not a date
+             "2026-01-03,XYZ,USD,1.1,erp,2026-01-03T23:00:00Z,",       # unknown currency
+             "2026-01-04,EUR,USD,-1,erp,2026-01-03T23:00:00Z,",        # negative
+             "2026-01-05,EUR,USD,1.1,,2026-01-03T23:00:00Z,",          # required missing
+             "1850-01-05,EUR,USD,1.1,erp,2026-01-03T23:00:00Z,",       # absurd date
+             "2026-01-06,EUR,USD,1.1,erp,2026-01-03T23:00:00Z,maybe"]  # not a boolean
+    deliver(landing, "fx_bad.csv", lines)
+    result = ingest_extract(con, "fx_rates", landing)
+    f = result.files[0]
+    assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 8, 1, 7)
+    reasons = list(quarantine(con)["_reason"])
+    assert reasons == [
+        "rate: not a valid rate",
+        "rate_date: not a valid date",
+        "from_currency: unknown currency",
+        "rate: below the minimum 0",
+        "source_system: required value missing",
+        "rate_date: date out of range",
+        "is_deleted: not a valid boolean",
+    ]
+    # the original text is kept verbatim
+    assert quarantine(con)["rate"][0] == "abc"
+    led = ledger(con)
+    assert led["rows_read"][0] == led["rows_loaded"][0] + led["rows_quarantined"][0]
+
+
+def test_duplicate_key_in_one_file_keeps_the_last_row(zone):
+    landing, con = zone
+    deliver(landing, "fx.csv", [HEADER, "2026-01-01,EUR,USD,1.0,erp,2026-01-01T23:00:00Z,",
+                                "2026-01-01,EUR,USD,2.0,erp,2026-01-01T23:00:00Z,"])
+    ingest_extract(con, "fx_rates", landing)
+    assert list(raw(con)["rate"].astype(float)) == [2.0]
+    q = quarantine(con)
+    assert list(q["rate"]) == ["1.0"] and "duplicate key" in q["_reason"][0]
+
+
+def test_sql_and_quotes_in_values_are_stored_verbatim(zone):
+    landing, con = zone
+    evil = "x'; DROP TABLE raw.fx_rates; --"
+    deliver(landing, "fx.csv", [HEADER + ",comment",
+                                f'2026-01-01,EUR,USD,1.0,"{evil}",2026-01-01T23:00:00Z,,'
+                                '"a, ""quoted""\nnew line"'])
+    ingest_extract(con, "fx_rates", landing)
+    df = raw(con)
+    assert df["source_system"][0] == evil
+    assert df["comment"][0] == 'a, "quoted"\nnew line'  # extra columns pass through
+
+
+def test_a_file_is_loaded_once_and_a_copy_is_skipped(zone):
+    landing, con = zone
+    deliver(landing, "fx_1.csv", [HEADER, *GOOD])
+    ingest_extract(con, "fx_rates", landing)
+    second = ingest_extract(con, "fx_rates", landing)
+    assert second.files == []                       # nothing new: no work, no ledger row
+    deliver(landing, "fx_copy.csv", [HEADER, *GOOD])
+    third = ingest_extract(con, "fx_rates", landing)
+    assert [f.status for f in third.files] == ["skipped_duplicate"]
+    assert len(raw(con)) == 3
+    assert list(ledger(con)["status"]) == ["loaded", "skipped_duplicate"]
+
+
+@pytest.mark.parametrize("content, error", [
+    (b"", "empty file"),
+    (b"rate_date;from_currency;to_currency;rate\n2026-01-01;EUR;USD;1\n", "wrong delimiter"),
+    (b"rate_date,from_currency,rate,source_system,extracted_at\n", "missing required column"),
+    (b"rate_date,rate_date,from_currency,to_currency,rate,source_system,extracted_at\n",
+     "duplicate column name"),
+    (b"rate_date,from_currency,to_currency,rate,source_system,extracted_at\n"
+     b"2026-01-01,EUR,USD,1,erp\n", "not a valid CSV"),
+])
+def test_a_broken_file_is_rejected_whole_with_a_reason(zone, content, error):
+    landing, con = zone
+    (landing / "fx_rates" / "fx.csv").write_bytes(content)
+    result = ingest_extract(con, "fx_rates", landing)
+    f = result.files[0]
+    assert f.status == "rejected" and error in f.error and "fx.csv" in f.error
+    assert len(raw(con)) == 0 and len(quarantine(con)) == 0
+    assert ledger(con)["status"].tolist() == ["rejected"]
+
+
+def test_header_only_is_accepted_with_zero_rows(zone):
+    landing, con = zone
+    deliver(landing, "fx.csv", [HEADER])
+    f = ingest_extract(con, "fx_rates", landing).files[0]
+    assert (f.status, f.rows_read) == ("loaded", 0)
+
+
+def test_gzip_parquet_xlsx_bom_and_latin1_are_read(zone, tmp_path):
+    landing, con = zone
+    folder = landing / "fx_rates"
+    with gzip.open(folder / "a.csv.gz", "wt") as fh:
+        fh.write("\n".join([HEADER, GOOD[0]]) + "\n")
+    (folder / "b.csv").write_bytes(("\ufeff" + HEADER + "\n" + GOOD[1] + "\n").encode("utf-8"))
+    (folder / "c.csv").write_bytes((HEADER + ",note\n" + GOOD[2] + ",Zürich\n").encode("latin-1"))
+    frame = pd.DataFrame({"rate_date": ["2026-02-01"], "from_currency": ["CHF"],
+                          "to_currency": ["USD"], "rate": [1.12], "source_system": ["erp"],
+                          "extracted_at": [pd.Timestamp("2026-02-01 23:00")]})
+    frame.to_parquet(folder / "d.parquet")
+    frame.assign(rate_date=pd.Timestamp("2026-02-02")).to_excel(folder / "e.xlsx", index=False)
+    result = ingest_extract(con, "fx_rates", landing)
+    assert [f.status for f in result.files] == ["loaded"] * 5, [f.error for f in result.files]
+    df = raw(con)
+    assert len(df) == 5 and "Zürich" in set(df["note"])
+    assert {pd.Timestamp(d).date().isoformat() for d in df["rate_date"]} >= {"2026-02-01", "2026-02-02"}
+
+
+def test_truncated_gzip_and_corrupt_parquet_are_rejected(zone):
+    landing, con = zone
+    folder = landing / "fx_rates"
+    data = gzip.compress(("\n".join([HEADER] + GOOD * 2000) + "\n").encode())
+    (folder / "a.csv.gz").write_bytes(data[: len(data) // 2])
+    (folder / "b.parquet").write_bytes(b"PAR1 this is not parquet")
+    result = ingest_extract(con, "fx_rates", landing)
+    assert [f.status for f in result.files] == ["rejected", "rejected"]
+    assert len(raw(con)) == 0
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(zone):
+    landing, con = zone
+    part = deliver(landing, "fx.csv.part", [HEADER, GOOD[0]])
+    assert [f.status for f in ingest_extract(con, "fx_rates", landing).files] == ["pending"]
+    ingest_extract(con, "fx_rates", landing)
+    assert ledger(con)["status"].tolist() == ["pending"]  # recorded once, not every run
+    part.rename(landing / "fx_rates" / "fx.csv")
+    assert [f.status for f in ingest_extract(con, "fx_rates", landing).files] == ["loaded"]
+
+
+def test_a_link_out_of_the_landing_zone_is_refused(zone, tmp_path):
+    landing, con = zone
+    outside = tmp_path / "secret.csv"
+    outside.write_text("\n".join([HEADER, GOOD[0]]) + "\n")
+    os.symlink(outside, landing / "fx_rates" / "fx.csv")
+    f = ingest_extract(con, "fx_rates", landing).files[0]
+    assert f.status == "rejected" and "outside the landing zone" in f.error
+    assert len(raw(con)) == 0
+
+
+def test_every_raw_table_exists_even_when_never_delivered(zone):
+    landing, con = zone
+    ingest_extract(con, "fx_rates", landing)
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
+    assert len(tables) == 25
+    assert con.execute("SELECT count(*) FROM raw.purchase_order_lines").fetchall()[0][0] == 0
+
+
+def test_the_ledger_refuses_a_loaded_row_that_does_not_add_up(zone):
+    landing, con = zone
+    ingest_extract(con, "fx_rates", landing)
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO meta.ingest_ledger VALUES (1, 'x', 'fx_rates', 'h', 1, "
+                    "'loaded', 5, 3, 1, NULL, now()::timestamp)")
