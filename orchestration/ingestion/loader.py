@@ -299,11 +299,12 @@ def _sql_list(values) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def _reasons(col: Column, text: str) -> list[str]:
-    """SQL CASE expressions, each giving a reason the column's value breaks the contract."""
+def _reasons(col: Column) -> list[str]:
+    """SQL CASE expressions, each giving a reason the column's value breaks the contract;
+    they read the column's text and its typed value (t_<name>) from the staged rows."""
     name = col.name
+    text, typed = quote(name), quote("t_" + name)
     present = f"({text} IS NOT NULL AND trim({text}) <> '')"
-    typed = _typed(col, text)
     out = []
     if col.required:
         out.append(f"CASE WHEN NOT {present} THEN '{name}: required value missing' END")
@@ -351,25 +352,28 @@ def _stage_validated(con: duckdb.DuckDBPyConnection, contract: Contract,
     for col in contract.columns:
         text = f'"{position[col.name]}"' if col.name in position else "CAST(NULL AS VARCHAR)"
         text_cols.append(f"{text} AS {quote(col.name)}")
-        typed = _typed(col, text)
-        if col.name == "is_deleted":
-            typed = f"coalesce({typed}, false)"
-        typed_cols.append(f"{typed} AS {quote('t_' + col.name)}")
-        reason_parts += _reasons(col, text)
+        typed_cols.append(f"{_typed(col, text)} AS {quote('t_' + col.name)}")
+        reason_parts += _reasons(col)
     taken = set(contract.column_names)
     extras = [(i, _extra_name(n, taken)) for n, i in position.items()
               if n not in contract.column_names]
     extra_cols = [f'"{i}" AS {quote(name)}' for i, name in extras]
-    key = ", ".join(f'"{position[k]}"' for k in contract.key)
-    duplicate = (f"CASE WHEN row_number() OVER (PARTITION BY {key} "
-                 f"ORDER BY rowid DESC) > 1 THEN 'duplicate key in file: a later row "
-                 f"of the same key wins' END")
+    key_cols = [quote(k) for k in contract.key]
+    # Duplicate keys are rare: find them with a hash aggregate, not a window over all rows.
+    duplicate = ("CASE WHEN _dup.keep IS NOT NULL AND _n <> _dup.keep THEN 'duplicate key "
+                 "in file: a later row of the same key wins' END")
     reason = f"NULLIF(concat_ws('; ', {', '.join(reason_parts + [duplicate])}), '')"
+    dup_keys = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(key_cols))
+    join = " AND ".join(f"d.{k} = _dup._k{i}" for i, k in enumerate(key_cols))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _validated AS
-        SELECT rowid - (SELECT min(rowid) FROM _delivery) + 1 AS _row_number, {', '.join(text_cols + typed_cols + extra_cols)},
-               {reason} AS _reason
-        FROM _delivery""")
+        WITH d AS (SELECT rowid - (SELECT min(rowid) FROM _delivery) + 1 AS _n,
+                          {', '.join(text_cols + typed_cols + extra_cols)}
+                   FROM _delivery),
+        _dup AS (SELECT {dup_keys}, max(_n) AS keep FROM d
+                 GROUP BY ALL HAVING count(*) > 1)
+        SELECT d.* EXCLUDE (_n), _n AS _row_number, {reason} AS _reason
+        FROM d LEFT JOIN _dup ON {join}""")
     return [name for _, name in extras]
 
 
@@ -429,7 +433,8 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
     lineage = [sql_name for sql_name, _ in LINEAGE_COLUMNS]
     names = list(contract.column_names) + extras + lineage
     target_cols = ", ".join(quote(n) for n in names)
-    typed = [quote("t_" + c) for c in contract.column_names] + [quote(e) for e in extras]
+    typed = [f'coalesce("t_{c}", false)' if c == "is_deleted" else quote("t_" + c)
+             for c in contract.column_names] + [quote(e) for e in extras]
     text = [quote(c) for c in contract.column_names] + [quote(e) for e in extras]
     lineage_values = "?, ?, _row_number, ?, ?"
     params = [rel_path, sha, loaded_at, seq]
