@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, load_settings
 
@@ -29,51 +28,20 @@ def prepare(_args) -> int:
 
 
 def run(args) -> int:
-    import simulator
-
-    from .delivery.summary import build_summary, render
-    from .instance import dagster_home
+    from .delivery.summary import render
+    from .runner import run_core
 
     settings = load_settings()
-    started = time.perf_counter()
-    if not args.no_simulate:
-        manifest = simulator.fill_if_empty(settings.landing_dir, settings.truth_dir,
-                                           tier=args.tier)
-        if manifest:
-            print(f"Landing zone was empty: wrote the {args.tier} demo company "
-                  f"(as of {manifest['as_of']}) in {time.perf_counter() - started:.1f} s",
-                  flush=True)
-    dagster_home(settings)
-
-    import dagster as dg
-
-    from .definitions import defs
-    from .defs.dbt import dbt_project
-    from .ingestion.loader import connect
-    from .ingestion.schema import ensure_schemas
-
-    with connect(settings.warehouse) as con:
-        ensure_schemas(con)
-        since = con.execute("SELECT coalesce(max(load_seq), 0) FROM "
-                            "meta.ingest_ledger").fetchall()[0][0]
-    job = defs.resolve_job_def("core")
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-    )
-    summary = build_summary(settings, since, dbt_project().manifest_path)
-    if not result.success:
-        summary.failures = [
-            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[0]}"
-            if e.event_specific_data and getattr(e.event_specific_data, "error", None)
-            else str(e.step_key)
-            for e in result.all_events if e.is_step_failure]
+    outcome = run_core(settings, simulate=not args.no_simulate, tier=args.tier,
+                       log_level=args.log_level)
     if args.json:
-        print(json.dumps(summary.as_dict(), default=str))
+        print(json.dumps(outcome.summary.as_dict(), default=str))
     else:
-        print(render(summary, settings, time.perf_counter() - started))
-    return 0 if result.success else 1
+        if outcome.generated:
+            print(f"The landing zone was empty: wrote the {args.tier} demo company "
+                  f"(as of {outcome.generated['as_of']}).")
+        print(render(outcome.summary, settings, outcome.seconds))
+    return 0 if outcome.success else 1
 
 
 def ui(args) -> int:

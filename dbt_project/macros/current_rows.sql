@@ -18,7 +18,11 @@
     {%- set relation = source('raw', extract) -%}
     {%- set meta = raw_source_meta(extract) -%}
     {%- set key_columns = meta['key'] -%}
-    {%- set partition_by = key_columns | map('adapter.quote') | join(', ') -%}
+    {%- set quoted_keys = [] -%}
+    {%- for column in key_columns -%}
+        {%- do quoted_keys.append(adapter.quote(column)) -%}
+    {%- endfor -%}
+    {%- set partition_by = quoted_keys | join(', ') -%}
     {%- if meta['kind'] == 'snapshot' %}
     select *
     from (

@@ -52,3 +52,10 @@ def test_dbt_sources_are_generated_from_the_contracts():
 def test_a_broken_contract_is_refused_with_a_clear_message(spec, message):
     with pytest.raises(ValueError, match=message):
         _parse("x", spec)
+
+
+def test_the_contract_documentation_is_generated_from_the_contracts():
+    from orchestration.ingestion.docs import DOC_FILE, render_docs
+
+    assert DOC_FILE.read_text() == render_docs(), (
+        "docs/extracts.md is stale: run `python -m orchestration.ingestion.docs`")
