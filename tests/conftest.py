@@ -1,0 +1,102 @@
+"""Shared fixtures: one tiny demo company built once per test session, in a temporary
+directory, shared by every test that only reads it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import simulator
+from orchestration.settings import Settings, load_settings
+
+
+@dataclass
+class BuiltWarehouse:
+    settings: Settings
+    generated: dict
+    first: object            # RunOutcome of the first run
+    second: object           # RunOutcome of a second run on the same files
+    checksums_first: dict
+    checksums_second: dict
+    ledger_rows_first: int
+    ledger_rows_second: int
+
+
+def mart_checksums(warehouse: Path) -> dict[str, tuple]:
+    """Content checksum of every mart: row count and an order-independent digest."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "ORDER BY 1").fetchall()]
+        return {t: tuple(con.execute(
+            f"SELECT count(*), md5(coalesce(string_agg(CAST(m AS VARCHAR), '|' "
+            f"ORDER BY CAST(m AS VARCHAR)), '')) FROM marts.{t} m").fetchall()[0])
+            for t in tables}
+    finally:
+        con.close()
+
+
+def ledger_rows(warehouse: Path) -> int:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM meta.ingest_ledger").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def session_env(tmp_path_factory):
+    """Point every CT_* setting and DAGSTER_HOME at a temporary directory."""
+    saved = dict(os.environ)
+
+    def use(data_dir: Path) -> Settings:
+        for name in [k for k in os.environ if k.startswith("CT_")]:
+            del os.environ[name]
+        os.environ["CT_DATA_DIR"] = str(data_dir)
+        os.environ["DAGSTER_HOME"] = str(data_dir / "dagster_home")
+        return load_settings()
+
+    yield use
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def build(session_env, data_dir: Path, drop_extracts: tuple[str, ...] = ()):
+    from orchestration.runner import run_core
+
+    generated = simulator.generate(data_dir / "landing", data_dir / "simulator_truth",
+                                   tier="tiny")
+    for extract in drop_extracts:
+        for f in (data_dir / "landing" / extract).iterdir():
+            f.unlink()
+        (data_dir / "landing" / extract).rmdir()
+    settings = session_env(data_dir)
+    first = run_core(settings, simulate=False, log_level="WARNING")
+    return settings, generated, first
+
+
+@pytest.fixture(scope="session")
+def built(session_env, tmp_path_factory) -> BuiltWarehouse:
+    from orchestration.runner import run_core
+
+    data_dir = tmp_path_factory.mktemp("tiny") / "data"
+    settings, generated, first = build(session_env, data_dir)
+    assert first.success, first.summary.failures
+    checks_1, ledger_1 = mart_checksums(settings.warehouse), ledger_rows(settings.warehouse)
+    second = run_core(session_env(data_dir), simulate=False, log_level="WARNING")
+    assert second.success, second.summary.failures
+    return BuiltWarehouse(settings, generated, first, second, checks_1,
+                          mart_checksums(settings.warehouse), ledger_1,
+                          ledger_rows(settings.warehouse))
+
+
+@pytest.fixture
+def warehouse(built):
+    con = duckdb.connect(str(built.settings.warehouse), read_only=True)
+    yield con
+    con.close()
