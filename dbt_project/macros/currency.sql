@@ -14,7 +14,7 @@
     The rate is the one of the document date or the latest earlier one (an ASOF join on
     int_fx_rates). The company currency converts at 1. No rate: the *_cc amount is
     NULL and is_missing_fx_rate is true; never a silent 1.0. The *_cc amount is the
-    document amount x rate_to_cc rounded half away from zero to 4 decimals.
+    document amount x rate_to_cc rounded half to even to 4 decimals.
 #}
 
 {% macro fx_join(alias, currency, document_date) -%}
@@ -28,7 +28,7 @@
     cast(
         case
             when {{ currency }} = {{ company_currency() }} then {{ amount }}
-            else round({{ amount }} * {{ alias }}.rate_to_cc, 4)
+            else {{ round_half_even(amount ~ ' * ' ~ alias ~ '.rate_to_cc', 4) }}
         end
         as decimal(18, 4))
 {%- endmacro %}
@@ -43,7 +43,7 @@
 {%- endmacro %}
 
 
-{# qty x price as money: DECIMAL(18,4), rounded half away from zero. #}
+{# qty x price as money: DECIMAL(18,4), rounded half to even (macros/rounding.sql). #}
 {% macro money_product(quantity, price) -%}
-    cast(round(cast({{ quantity }} as decimal(38, 4)) * {{ price }}, 4) as decimal(18, 4))
+    cast({{ round_half_even('cast(' ~ quantity ~ ' as decimal(38, 4)) * ' ~ price, 4) }} as decimal(18, 4))
 {%- endmacro %}

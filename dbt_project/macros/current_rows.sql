@@ -12,12 +12,22 @@
               delivery a repeated key keeps its last row.
 
     Returns a select of every raw column (lineage included) of the current rows;
-    the staging model picks and renames the columns it publishes.
+    the staging model picks and renames the columns it publishes. A staging model must
+    sit in the folder of its extract's stage (models/staging/<stage>/): checked here.
 #}
 {% macro current_rows(extract) -%}
     {%- set relation = source('raw', extract) -%}
     {%- set meta = raw_source_meta(extract) -%}
     {%- set key_columns = meta['key'] -%}
+    {%- if execute and model.resource_type == 'model' -%}
+        {%- set model_stage = (model.config.meta or {}).get('stage') -%}
+        {%- if model_stage != meta.get('stage') -%}
+            {{ exceptions.raise_compiler_error(
+                model.name ~ " is in the staging folder of stage '" ~ model_stage ~ "' but raw."
+                ~ extract ~ " belongs to stage '" ~ meta.get('stage') ~ "': move it to models/staging/"
+                ~ meta.get('stage') ~ "/") }}
+        {%- endif -%}
+    {%- endif -%}
     {%- set quoted_keys = [] -%}
     {%- for column in key_columns -%}
         {%- do quoted_keys.append(adapter.quote(column)) -%}

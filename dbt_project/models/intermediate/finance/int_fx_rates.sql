@@ -2,7 +2,7 @@
     Exchange rates to the company currency, one row per currency and rate_date:
     1 currency = rate_to_cc company currency from rate_date until the next rate.
     A pair quoted the other way round (company currency -> currency) gives 1 / rate,
-    rounded half up to 18 decimals; when both directions are quoted for the same date
+    rounded half to even to 18 decimals; when both directions are quoted for the same date
     the direct quote wins. Rates <= 0 are not rates. The company currency itself is not
     listed: the conversion macros convert it at 1 (macros/currency.sql).
 #}

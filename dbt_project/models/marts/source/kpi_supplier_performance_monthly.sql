@@ -29,7 +29,7 @@ measures as (
         sum(case when is_confirmed_after_need_date then 1 else 0 end) as lines_confirmed_after_need_date,
         count(lead_time_days) as lines_received,
         sum(lead_time_days) as lead_time_days_sum,
-        stddev_samp(lead_time_days) as lead_time_std,
+        {{ stddev_samp_days("lead_time_days") }} as lead_time_std,
         percentile_cont(0.9) within group (order by lead_time_days) as lead_time_p90,
         count(lead_time_error_days) as lines_with_planned_lead_time,
         sum(lead_time_error_days) as lead_time_error_days_sum,
