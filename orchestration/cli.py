@@ -22,7 +22,8 @@ from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, load_settings
 def prepare(_args) -> int:
     settings = load_settings()
     env = {**os.environ, **settings.dbt_env()}
-    cmd = [sys.executable, "-m", "dbt.cli.main", "parse", "--quiet",
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    cmd = [dbt, "parse", "--quiet",
            "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)]
     return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR).returncode
 

@@ -4,7 +4,6 @@ The manifest is prepared ahead (make prepares it; `dagster dev` re-parses throug
 prepare_if_dev), never parsed at import in production paths.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
@@ -63,9 +62,12 @@ TRANSLATOR = ControlTowerTranslator(
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, intermediate and marts: `dbt build` (models, data tests, unit tests)."""
+    """Staging, intermediate and marts: `dbt build` of the models and their data tests
+    (asset checks; error severity blocks downstream). The dbt unit tests test the SQL,
+    not the data: `make test` runs them (tests/unit/test_dbt_unit_tests.py)."""
     os.environ.update(load_settings().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"],
+                       context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,6 +1,5 @@
 """One ingest asset per extract contract. The engine is orchestration.ingestion."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """The published snapshot: the last step of the core graph."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """The warehouse resource: where the live warehouse and the landing zone are."""
 
-from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path

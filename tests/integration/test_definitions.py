@@ -45,7 +45,7 @@ def test_every_extract_feeds_the_published_snapshot_through_staging():
 def test_assets_are_grouped_by_lifecycle_stage():
     from orchestration.definitions import defs
 
-    specs = list(defs.get_all_asset_specs())
+    specs = list(defs.resolve_all_asset_specs())
     groups = {s.group_name for s in specs}
     assert groups == set(STAGES)
     by_key = {s.key: s for s in specs}
