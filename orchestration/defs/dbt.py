@@ -6,8 +6,10 @@ prepare_if_dev), never parsed at import in production paths.
 
 
 import os
+import sys
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -71,4 +73,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR))
+    # The dbt of this environment, whether or not .venv/bin is on PATH.
+    executable = Path(sys.executable).with_name("dbt")
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(executable) if executable.exists() else "dbt")

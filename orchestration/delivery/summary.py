@@ -58,6 +58,7 @@ def _marts_downstream(manifest_path: Path, extracts: list[str]) -> dict[str, set
 
 
 def _headline_kpis(published: Path) -> dict[str, object]:
+    """Company OTIF, fill rate and supplier OTD of the last complete month."""
     if not published.exists():
         return {}
     con = duckdb.connect(str(published), read_only=True)
@@ -65,7 +66,8 @@ def _headline_kpis(published: Path) -> dict[str, object]:
         kpis: dict[str, object] = {}
         row = con.execute(
             "SELECT month, otif_line_pct, fill_rate_line_pct, lines_counted "
-            "FROM marts.kpi_service_level_monthly WHERE lines_counted > 0 "
+            "FROM marts.kpi_service_level_monthly WHERE lines_counted > 0 AND month < "
+            "(SELECT max(month) FROM marts.kpi_service_level_monthly) "
             "ORDER BY month DESC LIMIT 1").fetchall()
         if row:
             row = row[0]
@@ -74,6 +76,7 @@ def _headline_kpis(published: Path) -> dict[str, object]:
         row = con.execute(
             "SELECT month, round(100.0 * sum(lines_on_time) / sum(lines_due), 2), "
             "sum(lines_due) FROM marts.kpi_supplier_performance_monthly "
+            "WHERE month < (SELECT max(month) FROM marts.kpi_supplier_performance_monthly) "
             "GROUP BY month HAVING sum(lines_due) > 0 ORDER BY month DESC LIMIT 1").fetchall()
         if row:
             row = row[0]
