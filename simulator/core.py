@@ -98,6 +98,18 @@ def geometric_days(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     return rng.geometric(1.0 / mean)
 
 
+def money(qty: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """qty × price rounded to cents half away from zero, exactly as DECIMAL arithmetic
+    does it (both factors have at most 4 decimals)."""
+    q = np.round(np.asarray(qty, float) * 10_000).astype(np.int64)
+    p = np.round(np.asarray(price, float) * 10_000).astype(np.int64)
+    prod = q * p                                   # units of 1e-8
+    if len(prod) and (np.abs(q).max() * np.abs(p).max() >= 2**62):
+        raise OverflowError("amount too large for exact cents")
+    cents = (np.abs(prod) + 500_000) // 1_000_000 * np.sign(prod)
+    return cents / 100.0
+
+
 def round_up(qty: np.ndarray, lot: np.ndarray) -> np.ndarray:
     return np.ceil(np.round(qty / lot, 9)) * lot
 
@@ -230,9 +242,10 @@ class DeltaTable:
         missing = [c for c in names if c not in self.cols]
         if missing:
             raise ValueError(f"{self.extract}: missing columns {missing}")
+        deleted = self.cols.get("is_deleted")
         self.cols = {c: self.cols[c] for c in names}
-        if "is_deleted" not in self.cols or self.cols.get("is_deleted") is None:
-            self.cols["is_deleted"] = const(False, len(self.created), pa.bool_())
+        self.cols["is_deleted"] = deleted if deleted is not None else \
+            const(False, len(self.created), pa.bool_())
         self.created = np.asarray(self.created, np.int64)
         n = len(self.created)
         for c, a in self.cols.items():

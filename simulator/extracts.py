@@ -15,7 +15,7 @@ from .inventory import MOVEMENT_TYPES, REF_TYPES, Inventory
 from .logistics import CHARGES, EVENT_CODES, Logistics
 from .master import COUNTRIES, Company
 from .sales import CANCEL_REASONS, DISPOSITIONS, MODES, REASONS, Sales
-from .supply import GR_NORMAL, GR_REVERSAL, GR_RTS, GR_WRONG, MO_STATUS, Supply
+from .supply import GR_REVERSAL, GR_RTS, MO_STATUS, Supply
 
 PO_STATUS = ["open", "closed", "cancelled"]
 NULL = None
@@ -50,7 +50,7 @@ def master_tables(ctx: Ctx, co: Company, budget: pd.DataFrame,
             item_id=text(item_ids), description=text(items.description),
             item_type=text(items.item_type), family=text(items.family),
             category=text(items.category), base_uom=text(items.base_uom),
-            unit_weight_kg=decimals(items.unit_weight_kg), unit_volume_m3=decimals(items.unit_volume_m3, 6),
+            unit_weight_kg=decimals(items.unit_weight_kg), unit_volume_m3=decimals(items.unit_volume_m3),
             lifecycle_status=text(life), introduced_on=dates(items.introduced_on)))
     life = items.lifecycle_status.to_numpy().copy()
     life_end = life.copy()
@@ -292,7 +292,7 @@ def transaction_tables(ctx: Ctx, co: Company, s: Sales, sup: Supply, lg: Logisti
         snapshot_date=dates(inv.sn_day), item_id=labels(item_ids, sn_item),
         site_id=labels(site_ids, sn_site), qty_on_hand=decimals(inv.sn_on_hand),
         qty_allocated=decimals(inv.sn_allocated), qty_blocked=decimals(inv.sn_blocked),
-        value=decimals(inv.sn_on_hand * std, 2), currency=labels(list(site_cur), sn_site)),
+        value=decimals(core.money(inv.sn_on_hand, std), 2), currency=labels(list(site_cur), sn_site)),
         created=inv.sn_day)
 
     cc_item = isites.item.to_numpy()[inv.cc_isite]

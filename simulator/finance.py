@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .core import NEVER, Ctx, group_ids, ids
+from .core import NEVER, Ctx, group_ids, ids, money
 from .inventory import MT, RT, Inventory
 from .logistics import Logistics
 from .master import FX0, Company
@@ -77,7 +77,7 @@ def customer_billing(ctx: Ctx, co: Company, s: Sales) -> Billing:
     cust = co.customers
     nd = len(s.d_line)
     c = s.cust[s.d_line]
-    amount = np.round(s.d_qty * s.price[s.d_line], 2)
+    amount = money(s.d_qty, s.price[s.d_line])
     due = s.d_ship + cust.payment_terms_days.to_numpy()[c]
     n_doc = int(s.d_doc.max()) + 1 if nd else 0
     # payment behaviour per document: the customer's mean delay, a few never paid
@@ -237,7 +237,7 @@ def general_ledger(ctx: Ctx, co: Company, rates: np.ndarray, s: Sales, b: Billin
     signed = np.select([k == GR_NORMAL, k == GR_WRONG, k == GR_REVERSAL, k == GR_RTS],
                        [sup.gr_qty - sup.gr_rej, sup.gr_qty, -sup.gr_qty, -sup.gr_qty])
     n_doc = int(sup.gr_doc.max()) + 1 if len(sup.gr_doc) else 0
-    grir = np.round(per_doc(sup.gr_doc, np.round(signed * sup.po_price[sup.gr_line], 2), n_doc), 2)
+    grir = np.round(per_doc(sup.gr_doc, money(signed, sup.po_price[sup.gr_line]), n_doc), 2)
     gm = inv.rtype == RT["goods_receipt"]
     stock = np.round(per_doc(sup.gr_doc[inv.ref_index[gm]], inv.value[gm], n_doc), 2)
     first = np.zeros(n_doc, np.int64)
@@ -254,14 +254,15 @@ def general_ledger(ctx: Ctx, co: Company, rates: np.ndarray, s: Sales, b: Billin
           balancer=True)
 
     # supplier invoices: GR/IR cleared at the PO price, price differences to PPV, payable
-    for credit, prefix, kind in ((False, "SI-", "supplier_invoice"), (True, "SC-", "supplier_credit_note")):
+    for credit, prefix, kind in ((False, "SI-", "supplier_invoice"),
+                                 (True, "SC-", "supplier_credit_note")):
         m = np.nonzero(sup.si_credit == credit)[0]
         if not len(m):
             continue
         doc = sup.si_doc[m] - sup.si_doc[m].min()
         n_doc = int(doc.max()) + 1
         po_line = sup.gr_line[sup.si_gr[m]]
-        at_po = np.round(per_doc(doc, np.round(sup.si_qty[m] * sup.po_price[po_line], 2), n_doc), 2)
+        at_po = np.round(per_doc(doc, money(sup.si_qty[m], sup.po_price[po_line]), n_doc), 2)
         total = np.round(per_doc(doc, sup.si_amount[m], n_doc), 2)
         first = np.zeros(n_doc, np.int64)
         first[doc[::-1]] = m[::-1]
@@ -275,7 +276,8 @@ def general_ledger(ctx: Ctx, co: Company, rates: np.ndarray, s: Sales, b: Billin
         L.add(sup.si_day[f], kind, docs, 0, "2150", at_po, cur, cc, None, ref)
         ppv = np.round(total - at_po, 2)
         pv = np.nonzero(ppv != 0)[0]
-        L.add(sup.si_day[f][pv], kind, docs[pv], 1, "5200", ppv[pv], cur[pv], cc[pv], None, ref.take(pa.array(pv)))
+        L.add(sup.si_day[f][pv], kind, docs[pv], 1, "5200", ppv[pv], cur[pv], cc[pv], None,
+              ref.take(pa.array(pv)))
         L.add(sup.si_day[f], kind, docs, 2, "2100", -total, cur, cc, part, ref)
     # supplier payments: one per supplier, payment run and currency
     paid = np.nonzero(sup.si_paid < NEVER)[0]

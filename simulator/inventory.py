@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .core import NEVER, Ctx, daily, ids, nums_text, weekday
+from .core import NEVER, Ctx, daily, ids, money, nums_text, weekday
 from .master import Company
 from .sales import Sales
 from .supply import GR_NORMAL, GR_REVERSAL, GR_RTS, GR_WRONG, Supply
@@ -176,7 +176,7 @@ def simulate_inventory(ctx: Ctx, co: Company, sales: Sales, sup: Supply) -> Inve
     o = np.argsort(day, kind="stable")
     o_pa = pa.array(o)
     qty = np.round(qty[o], 4)
-    value = np.round(qty * std[isite[o]], 2)
+    value = money(qty, std[isite[o]])
 
     # open customer demand for allocation: ordered, not yet shipped, closed or cancelled
     shipped_total = np.bincount(sales.d_line, weights=sales.d_qty, minlength=len(sales.qty))

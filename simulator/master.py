@@ -265,7 +265,8 @@ def _items_and_bom(ctx: Ctx, rng, plants) -> tuple[pd.DataFrame, pd.DataFrame]:
     models = rng.integers(100, 999, n)
     items["description"] = [f"{f.rstrip('s')} {p}{m}" for f, p, m in
                             zip(items.family, items.prefix, models)]
-    items["unit_volume_m3"] = np.round(items.unit_weight_kg * rng.uniform(0.001, 0.006, n), 5)
+    items["unit_volume_m3"] = np.maximum(
+        np.round(items.unit_weight_kg * rng.uniform(0.001, 0.006, n), 4), 0.0001)
 
     # lifecycle: most items active; some new (introduced inside the history), some being
     # phased out or discontinued (demand fades / stops; see sales)
@@ -378,7 +379,8 @@ def _sourcing(ctx, rng, items, suppliers) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _costs(rng, items, bom, isites, sites, sources, suppliers) -> None:
     """Standard costs (made items roll up their bill of material) and list prices."""
     cost = items.base_cost_usd.to_numpy().copy()
-    comp_cost = cost[bom.component.to_numpy()] * bom.qty_per.to_numpy() * (1 + bom.scrap_pct.to_numpy() / 100)
+    comp_cost = cost[bom.component.to_numpy()] * bom.qty_per.to_numpy() \
+        * (1 + bom.scrap_pct.to_numpy() / 100)
     rolled = np.bincount(bom.parent.to_numpy(), weights=comp_cost, minlength=len(items))
     make = items.kind.to_numpy() == MAKE
     cost[make] = rolled[make] * rng.uniform(1.3, 1.7, make.sum()) + rng.uniform(2, 25, make.sum())
@@ -389,4 +391,5 @@ def _costs(rng, items, bom, isites, sites, sources, suppliers) -> None:
     uplift = np.where(isites.role.to_numpy() == R_DC, 1.06, 1.0)
     std = cost[isites.item] / fx * uplift * rng.uniform(.97, 1.03, n)
     isites["standard_cost"] = np.round(std, 4)
-    isites["list_price"] = np.where(isites.sells, np.round(std * items.markup.to_numpy()[isites.item], 2), np.nan)
+    markup = items.markup.to_numpy()[isites.item]
+    isites["list_price"] = np.where(isites.sells, np.round(std * markup, 2), np.nan)

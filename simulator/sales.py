@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import NEVER, Ctx, geometric_days, group_ids, pick, weekday
+from .core import NEVER, Ctx, geometric_days, group_ids, money, pick, weekday
 from .master import Company
 
 WEEKLY = np.array([1.15, 1.1, 1.05, 1.0, 0.9, 0.12, 0.05])
@@ -223,7 +223,7 @@ def simulate_sales(ctx: Ctx, co: Company) -> Sales:
     scrap_or_repair = np.where(rr.random(nr) < .7, 2, 1)
     r_disp = np.select([r_reason == 0, r_reason == 2], [scrap_or_repair, 3 - scrap_or_repair], 0)
     fee = np.where(r_reason == 3, .9, 1.0)
-    r_credit = np.round(r_qty * price[d_line[r_dline]] * fee, 2)
+    r_credit = money(r_qty, np.round(price[d_line[r_dline]] * fee, 4))
     r_cust = c[d_line[r_dline]]
     r_doc, r_rank, _ = group_ids(r_day, r_cust)
 

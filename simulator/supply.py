@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import NEVER, Ctx, daily, expand, geometric_days, group_ids, periodic, weekday
+from .core import NEVER, Ctx, daily, expand, geometric_days, group_ids, money, periodic, \
+    weekday
 from .master import R_COMPONENT, R_DC, R_MAKE, R_RAW, R_SPARE, R_TRADED, Company
 from .sales import Sales
 
@@ -157,7 +158,7 @@ def simulate_supply(ctx: Ctx, co: Company, sales: Sales) -> Supply:
     req = sale_req + daily(tr["tr_from"], tr["tr_out"] - ctx.start, tr["tr_qty"], n_is, T)
     req_m = req[make_rows]
     avg = req_m[:, :hist].mean(axis=1)
-    k = _velocity_period(rng, avg, 2.0, 1, 7)
+    k = _velocity_period(rng, avg, 1.6, 1, 7)
     lot = _nice(np.maximum(avg * k * .25, 1))
     s, t0, qty = periodic(req_m, k, rng.integers(0, k), lot)
     mo_isite = make_rows[s]
@@ -275,7 +276,8 @@ def simulate_supply(ctx: Ctx, co: Company, sales: Sales) -> Supply:
 
     o = np.nonzero(keep)[0]
     o = o[np.lexsort((po_item[o], po_site[o], po_sup[o], order_day[o]))]
-    po_isite, po_item, po_site, po_sup, po_source = (a[o] for a in (po_isite, po_item, po_site, po_sup, po_source))
+    po_isite, po_item, po_site, po_sup, po_source = (
+        a[o] for a in (po_isite, po_item, po_site, po_sup, po_source))
     po_day, requested, lead, po_qty = order_day[o], requested[o], lead[o], qty[o]
     po_order, rank, _ = group_ids(po_day, po_sup, po_site)
     n = len(o)
@@ -315,7 +317,8 @@ def simulate_supply(ctx: Ctx, co: Company, sales: Sales) -> Supply:
     kg = uom_kg[po_isite]
     short = live & (rr.random(n) < sup.p_short.to_numpy()[po_sup]) & ((po_qty >= 2) | kg)
     frac = rr.uniform(.4, .9, n)
-    q1 = np.where(short, np.where(kg, np.round(po_qty * frac, 1), np.maximum(1, np.floor(po_qty * frac))), po_qty)
+    part = np.where(kg, np.round(po_qty * frac, 1), np.maximum(1, np.floor(po_qty * frac)))
+    q1 = np.where(short, part, po_qty)
     follow = short & (rr.random(n) < sup.p_short_followup.to_numpy()[po_sup]) & (po_qty - q1 > 0)
     r2 = r1 + rr.integers(3, 21, n)
     po_close = np.where(live, np.where(follow, r2, r1), NEVER)
@@ -336,7 +339,8 @@ def simulate_supply(ctx: Ctx, co: Company, sales: Sales) -> Supply:
     g_kg = kg[g_line]
     rej = rr.random(ng) < sup.p_reject.to_numpy()[g_sup]
     rq = g_qty * sup.reject_fraction.to_numpy()[g_sup] * rr.uniform(.5, 1.5, ng)
-    g_rej = np.where(rej, np.minimum(np.where(g_kg, np.round(rq, 1), np.maximum(1, np.floor(rq))), g_qty), 0.0)
+    rq = np.where(g_kg, np.round(rq, 1), np.maximum(1, np.floor(rq)))
+    g_rej = np.where(rej, np.minimum(rq, g_qty), 0.0)
     # a few receipts posted with a typo, reversed and posted again the same day
     wrong = rr.random(ng) < .005
     w = np.nonzero(wrong)[0]
@@ -367,12 +371,13 @@ def simulate_supply(ctx: Ctx, co: Company, sales: Sales) -> Supply:
     doc_lag = ri.integers(0, 3, gr_doc.max() + 1 if len(gr_doc) else 1)
     si_gr = np.concatenate([inv, cn])
     si_credit = np.concatenate([np.zeros(len(inv), bool), np.ones(len(cn), bool)])
-    si_day = gr_day[si_gr] + np.where(si_credit, 2 + doc_lag[gr_doc[si_gr]] * 2, lag[si_gr] + doc_lag[gr_doc[si_gr]])
+    d_lag = doc_lag[gr_doc[si_gr]]
+    si_day = gr_day[si_gr] + np.where(si_credit, 2 + d_lag * 2, lag[si_gr] + d_lag)
     base_price = po_price[gr_line[si_gr]]
     wrong_price = (~si_credit) & (ri.random(len(si_gr)) < .03)
     si_price = np.round(base_price * np.where(wrong_price, ri.uniform(1.01, 1.08, len(si_gr)), 1.0), 4)
     si_qty = np.where(si_credit, -gr_qty[si_gr], gr_qty[si_gr] - gr_rej[si_gr])
-    si_amount = np.round(si_qty * si_price, 2)
+    si_amount = money(si_qty, si_price)
     terms = sup.payment_terms_days.to_numpy()[g_sup[si_gr]]
     si_due = np.where(si_credit, si_day, si_day + terms)
     paid_late = (~si_credit) & (ri.random(len(si_gr)) < .1)
