@@ -27,6 +27,11 @@ def dbt_project() -> DbtProject:
     # present (with the defaults of interfaces.md) for `dagster dev`'s own dbt parse.
     for name, value in load_settings().dbt_env().items():
         os.environ.setdefault(name, value)
+    # `dagster dev` re-parses with the `dbt` on PATH: make it this environment's dbt even
+    # when the environment is not activated (make calls .venv/bin/... directly).
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
     return project

@@ -45,8 +45,14 @@ def _wait_loaded(port: int, server: subprocess.Popen, timeout: float = 120) -> N
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
             data = _graphql(port, "{ workspaceOrError { ... on Workspace { locationEntries "
-                                  "{ name loadStatus } } } }")
+                                  "{ name loadStatus locationOrLoadError { __typename "
+                                  "... on PythonError { message } } } } } }")
             entries = data["workspaceOrError"]["locationEntries"]
+            for e in entries:
+                error = e["locationOrLoadError"] or {}
+                if error.get("__typename") == "PythonError":
+                    raise AssertionError(f"code location {e['name']} failed to load: "
+                                         f"{error['message']}")
             if entries and all(e["loadStatus"] == "LOADED" for e in entries):
                 return
         except OSError:
@@ -67,7 +73,10 @@ def dagster_ui(tmp_path):
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
     (home / ".nux" / "nux.yaml").write_text("seen: 1\n")
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "CT_DATA_DIR": str(data)}
+    # as `make ui` runs it: the environment's bin dir is not necessarily on PATH
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                           if Path(p).resolve() != Path(sys.executable).parent.resolve())
+    env = {**os.environ, "PATH": path, "DAGSTER_HOME": str(home), "CT_DATA_DIR": str(data)}
     dagster = str(Path(sys.executable).with_name("dagster"))
     server = subprocess.Popen(
         ["env", "--default-signal=INT", dagster, "dev", "-w", str(ROOT / "workspace.yaml"),
