@@ -4,7 +4,8 @@
     counted when its deadline is on or before the as-of date and the customer did not
     cancel it; on_time / in_full / otif / backorder_qty / is_perfect_line are judged on
     counted lines only and are NULL on the others. A line we cancelled ourselves is a
-    miss: on_time and in_full are false.
+    miss: on_time and in_full are false. delay_reason (counted lines not OTIF only) is
+    the root cause of int_sales_order_line_delay_reasons, 'other' when it has none.
 #}
 with
 
@@ -26,6 +27,12 @@ claims as (
 
 ),
 
+delay_reasons as (
+
+    select so_id, so_line, delay_reason from {{ ref('int_sales_order_line_delay_reasons') }}
+
+),
+
 joined as (
 
     select
@@ -36,6 +43,7 @@ joined as (
         coalesce(deliveries.qty_delivered_by_deadline, 0) as qty_delivered_by_deadline,
         coalesce(claims.is_returned_damaged, false) as is_returned_damaged,
         coalesce(claims.is_invoice_credited, false) as is_invoice_credited,
+        delay_reasons.delay_reason as attributed_delay_reason,
         coalesce(lines.deadline <= {{ as_of_date() }}, false)
             and not lines.is_customer_cancelled as is_counted
 
@@ -46,6 +54,9 @@ joined as (
     left join claims
         on lines.so_id = claims.so_id
         and lines.so_line = claims.so_line
+    left join delay_reasons
+        on lines.so_id = delay_reasons.so_id
+        and lines.so_line = delay_reasons.so_line
 
 ),
 
@@ -106,6 +117,10 @@ select
             then on_time and in_full and not is_returned_damaged and not is_invoice_credited
         end
         as boolean) as is_perfect_line,
-    cast(null as varchar) as delay_reason
+    cast(
+        case when is_counted and not (on_time and in_full)
+            then coalesce(attributed_delay_reason, 'other')
+        end
+        as varchar) as delay_reason
 
 from flagged
