@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import simulator
 from orchestration.settings import Settings, load_settings
 
 
@@ -67,6 +66,7 @@ def session_env(tmp_path_factory):
 
 
 def build(session_env, data_dir: Path, drop_extracts: tuple[str, ...] = ()):
+    import simulator
     from orchestration.runner import run_core
 
     generated = simulator.generate(data_dir / "landing", data_dir / "simulator_truth",
