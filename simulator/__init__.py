@@ -9,8 +9,8 @@ Plain Python (numpy, pandas, pyarrow); it imports neither Dagster nor the pipeli
 See docs/simulator.md.
 """
 
-from .generate import DEFAULT_END, fill_if_empty, generate
+from .generate import DEFAULT_END, append, fill_if_empty, generate
 from .schema import EXTRACTS
 from .tiers import TIERS, Tier
 
-__all__ = ["DEFAULT_END", "EXTRACTS", "TIERS", "Tier", "fill_if_empty", "generate"]
+__all__ = ["DEFAULT_END", "EXTRACTS", "TIERS", "Tier", "append", "fill_if_empty", "generate"]

@@ -43,19 +43,75 @@ def month_start(days: np.ndarray) -> np.ndarray:
 
 
 class Ctx:
-    """The clock and the random streams of one generation run."""
+    """The clock and the random streams of one generation run (of one block).
 
-    def __init__(self, tier: Tier, seed: int, end_date: date, delta_days: int):
+    `start` is the first day of history, `cutoff` the extraction day of the history
+    delivery, `end` the as-of date (the last simulated day). Everything that shapes the
+    company (master data, demand rates, calibration) depends on `start` and the tier's
+    nominal history only, never on `end`: a run to a later end reproduces every day of a
+    shorter run exactly (what `append` relies on)."""
+
+    def __init__(self, tier: Tier, seed: int, start: int, cutoff: int, end: int, block: int = 0):
         self.tier, self.seed = tier, int(seed)
-        self.end = day_of(end_date)                      # the as-of date
-        self.start = self.end - tier.history_days + 1    # first day of history
-        self.cutoff = self.end - delta_days              # extraction day of the history file
-        self.horizon = self.end + tier.future_days       # latent demand runs to here
-        self.T = self.horizon - self.start + 1           # simulated days
+        self.start, self.cutoff, self.end = int(start), int(cutoff), int(end)
+        self.nominal_end = self.start + tier.history_days - 1
+        self.T = self.end - self.start + 1               # simulated days
+        self.block = int(block)
+
+    @classmethod
+    def for_end(cls, tier: Tier, seed: int, end_date: date, delta_days: int) -> "Ctx":
+        end = day_of(end_date)
+        return cls(tier, seed, end - tier.history_days + 1, end - delta_days, end)
+
+    def for_block(self, block: int) -> "Ctx":
+        return Ctx(self.tier, self.seed, self.start, self.cutoff, self.end, block)
+
+    @property
+    def multi_block(self) -> bool:
+        return self.tier.blocks > 1
 
     def rng(self, name: str) -> np.random.Generator:
-        """An independent stream per component, so adding one never shifts another."""
-        return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+        """An independent stream per component (and block), so adding one never shifts
+        another. A stream is either consumed day by day inside the daily loop or used
+        for ONE vectorised draw over records in chronological order (prefix-stable)."""
+        return np.random.default_rng([self.seed, zlib.crc32(name.encode()), self.block])
+
+    def u(self, name: str, *keys) -> np.ndarray:
+        """Counter-based uniforms in [0, 1): a hash of (seed, block, name, keys). The same
+        record always gets the same number, whatever else is drawn (prefix-stable)."""
+        return hash_uniform(self.seed * 1_000_003 + self.block, name, *keys)
+
+    def ids(self, prefix: str, nums: np.ndarray, width: int) -> pa.Array:
+        """Document ids; with several blocks the block number follows the prefix, so ids
+        of different blocks never collide (PO-030000012 = block 3, PO 12)."""
+        if self.multi_block:
+            prefix = f"{prefix}{self.block:02d}"
+        return ids(prefix, nums, width)
+
+
+# --- counter-based random numbers ---------------------------------------------------------
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def hash_uniform(seed: int, name: str, *keys) -> np.ndarray:
+    n = max((np.size(k) for k in keys), default=1)
+    h = np.full(n, (int(seed) * 0x100000001B3 + zlib.crc32(name.encode())) & 0xFFFFFFFFFFFFFFFF,
+                np.uint64)
+    h = _mix(h)
+    for k in keys:
+        k = np.broadcast_to(np.asarray(k, np.int64), (n,)).astype(np.uint64)
+        h = _mix(h ^ k)
+    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 # --- vectorised helpers -----------------------------------------------------------------
@@ -103,9 +159,9 @@ def money(qty: np.ndarray, price: np.ndarray) -> np.ndarray:
     does it (both factors have at most 4 decimals)."""
     q = np.round(np.asarray(qty, float) * 10_000).astype(np.int64)
     p = np.round(np.asarray(price, float) * 10_000).astype(np.int64)
-    prod = q * p                                   # units of 1e-8
-    if len(prod) and (np.abs(q).max() * np.abs(p).max() >= 2**62):
+    if len(q) and (np.abs(q.astype(float) * p.astype(float)) >= 2.0**62).any():
         raise OverflowError("amount too large for exact cents")
+    prod = q * p                                   # units of 1e-8
     cents = (np.abs(prod) + 500_000) // 1_000_000 * np.sign(prod)
     return cents / 100.0
 
@@ -158,6 +214,107 @@ def pick(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray,
     u = rng.random(len(group))
     idx = np.searchsorted(norm, group + u * (1 - 1e-12), side="left")
     return np.minimum(idx, len(weights) - 1)
+
+
+def allocate(series: np.ndarray, want: np.ndarray, stock: np.ndarray) -> np.ndarray:
+    """Fill requests from stock, first come first served within each series: rows are
+    in priority order; returns the quantity each row gets (0 … want)."""
+    n = len(series)
+    if n == 0:
+        return np.zeros(0)
+    o = np.argsort(series, kind="stable")
+    s, w = series[o], want[o]
+    cum = np.cumsum(w)
+    first = np.ones(n, bool)
+    first[1:] = s[1:] != s[:-1]
+    base = np.maximum.accumulate(np.where(first, cum - w, 0.0))
+    before = cum - w - base
+    got = np.clip(np.round(stock[s] - before, 4), 0.0, w)
+    out = np.empty(n)
+    out[o] = got
+    return out
+
+
+def nice(x: np.ndarray) -> np.ndarray:
+    """Round down to 1, 2 or 5 times a power of ten (at least 1)."""
+    x = np.maximum(np.asarray(x, float), 1.0)
+    p = 10.0 ** np.floor(np.log10(x))
+    m = x / p
+    return np.where(m >= 5, 5, np.where(m >= 2, 2, 1)) * p
+
+
+def u_int(u: np.ndarray, lo, hi) -> np.ndarray:
+    """Integers in [lo, hi) from uniforms."""
+    lo = np.asarray(lo)
+    return (lo + np.floor(u * (np.asarray(hi) - lo))).astype(np.int64)
+
+
+class Log:
+    """A growable table of numpy columns: rows are appended day by day; columns are
+    read (and updated in place) through attribute views of the filled part."""
+
+    def __init__(self, **dtypes):
+        self.__dict__["_cols"] = {k: np.zeros(64, dt) for k, dt in dtypes.items()}
+        self.__dict__["n"] = 0
+
+    def add(self, **values) -> np.ndarray:
+        sizes = [len(v) for v in values.values() if isinstance(v, np.ndarray) and v.ndim]
+        k = max(sizes) if sizes else 1
+        cols = self._cols
+        if self.n + k > len(next(iter(cols.values()))):
+            cap = max(2 * (self.n + k), 64)
+            for name, col in cols.items():
+                grown = np.zeros(cap, col.dtype)
+                grown[:self.n] = col[:self.n]
+                cols[name] = grown
+        for name, col in cols.items():
+            if name in values:
+                col[self.n:self.n + k] = values[name]
+            elif col.dtype.kind in "iu":
+                col[self.n:self.n + k] = NEVER if col.dtype.itemsize == 8 else 0
+            else:
+                col[self.n:self.n + k] = 0
+        rows = np.arange(self.n, self.n + k)
+        self.__dict__["n"] = self.n + k
+        return rows
+
+    def __getattr__(self, name):
+        try:
+            return self._cols[name][:self.n]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self._cols[name][:self.n] = value
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class Cal:
+    """A calendar of future events: day -> row numbers, in the order they were added."""
+
+    def __init__(self):
+        self.days: dict[int, list[np.ndarray]] = {}
+
+    def add(self, days: np.ndarray, rows: np.ndarray) -> None:
+        days = np.asarray(days, np.int64)
+        rows = np.asarray(rows, np.int64)
+        if not len(rows):
+            return
+        keep = days < NEVER
+        days, rows = days[keep], rows[keep]
+        o = np.argsort(days, kind="stable")
+        days, rows = days[o], rows[o]
+        cuts = np.flatnonzero(np.diff(days)) + 1
+        for d, part in zip(days[np.r_[0, cuts]] if len(days) else [], np.split(rows, cuts)):
+            self.days.setdefault(int(d), []).append(part)
+
+    def pop(self, day: int) -> np.ndarray:
+        parts = self.days.pop(int(day), None)
+        if not parts:
+            return np.zeros(0, np.int64)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 # --- Arrow columns ----------------------------------------------------------------------
@@ -281,6 +438,13 @@ class DeltaTable:
         if drop_deleted:
             table = table.filter(pc.invert(table["is_deleted"]))
         return table
+
+    def as_of_chunks(self, d: int, size: int = 500_000):
+        """as_of(d) in slices of at most `size` rows (bounded memory for big tables)."""
+        rows = np.nonzero(self.created <= d)[0]
+        for i in range(0, max(len(rows), 1), size):
+            table = pa.table(self._state(rows[i:i + size], d))
+            yield table.filter(pc.invert(table["is_deleted"]))
 
     def changed_on(self, d: int) -> pa.Table:
         """The records created or changed on day d, with their values of that day."""

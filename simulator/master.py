@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .core import Ctx
+from .core import Ctx, hash_uniform
 
 # country -> (currency, region, neighbours a site there ships to)
 COUNTRIES = {
@@ -31,6 +31,14 @@ SITE_CATALOG = {
     "DC-US1": ("Memphis Distribution Centre", "US", "dc", ["US"] * 9 + ["CA"]),
     "DC-GB1": ("Coventry Distribution Centre", "GB", "dc", ["GB"] * 9 + ["IE"]),
     "DC-JP1": ("Osaka Distribution Centre", "JP", "dc", ["JP"] * 9 + ["KR"]),
+    # larger tiers
+    "P-MX1": ("Monterrey Plant", "MX", "plant", ["MX"] * 7 + ["US"] * 3),
+    "P-CN1": ("Suzhou Plant", "CN", "plant", ["CN"] * 8 + ["KR", "JP"]),
+    "DC-US2": ("Reno Distribution Centre", "US", "dc", ["US"] * 9 + ["CA"]),
+    "DC-FR1": ("Lyon Distribution Centre", "FR", "dc", ["FR"] * 8 + ["IT", "NL"]),
+    "DC-CA1": ("Toronto Distribution Centre", "CA", "dc", ["CA"] * 9 + ["US"]),
+    "DC-PL1": ("Poznan Distribution Centre", "PL", "dc", ["PL"] * 8 + ["DE", "AT"]),
+    "DC-KR1": ("Busan Distribution Centre", "KR", "dc", ["KR"] * 9 + ["JP"]),
 }
 
 FINISHED = {
@@ -54,6 +62,7 @@ MAKE, TRADED, COMPONENT, RAW_KIND, SPARE = "make", "traded", "component", "raw",
 # (replenished by transfer from the plant), a DC reselling a bought item, a plant
 # buying a component / raw material, a site buying spares.
 R_MAKE, R_DC, R_TRADED, R_COMPONENT, R_RAW, R_SPARE = range(6)
+BUY_ROLE_CODES = (R_TRADED, R_COMPONENT, R_RAW, R_SPARE)
 
 SUPPLIER_COUNTRIES = ["US", "DE", "CN", "MX", "GB", "JP", "IT", "PL"]
 SUPPLIER_LEAD = {"US": (7, 14), "DE": (10, 21), "CN": (35, 56), "MX": (12, 20),
@@ -90,7 +99,10 @@ class Company:
     sources: pd.DataFrame        # supplier × item relationships (lead time, primary)
     prices: pd.DataFrame         # contract price versions per source
     currencies: list[str]        # every currency in use, USD first
-    work_centers: dict | None = None   # planted work-centre behaviour (supply)
+    promos: pd.DataFrame | None = None         # planned promotions (family × site × window)
+    work_centers: pd.DataFrame | None = None   # planted work-centre behaviour
+    changed_item: str | None = None            # lifecycle changed between the snapshots
+    dropped_price: str | None = None           # contract row no longer delivered
 
     @property
     def plants(self) -> np.ndarray:
@@ -141,7 +153,8 @@ def build_company(ctx: Ctx) -> Company:
     country = [SUPPLIER_COUNTRIES[i % len(SUPPLIER_COUNTRIES)] if i < len(SUPPLIER_COUNTRIES)
                else rng.choice(SUPPLIER_COUNTRIES, p=[.25, .2, .15, .1, .1, .05, .1, .05])
                for i in range(n)]
-    p_on_time = rng.permutation(np.linspace(0.55, 0.98, n))
+    # most suppliers reliable, a tail of chronically late ones (spread 0.55 … 0.98)
+    p_on_time = rng.permutation(0.55 + 0.43 * np.linspace(0, 1, n) ** 0.6)
     pos = rng.permutation(n)                        # archetypes by position, not by id
     short_prone = (pos % 4) == 1
     reject_prone = (pos % 5) == 2
@@ -171,6 +184,25 @@ def build_company(ctx: Ctx) -> Company:
         confirm_channel=rng.choice(["portal", "email", "edi"], n, p=[.5, .3, .2]),
     ))
     suppliers["p_return_to_supplier"] = np.round(suppliers.p_reject * 0.3, 4)
+    # drifting suppliers get worse year after year; chronically early ones deliver days
+    # before the date; the others arrive on the date or up to three days early
+    pot = suppliers.p_on_time.to_numpy()
+    order = np.argsort(rng.random(n))
+    mid = order[(pot[order] > .78) & (pot[order] < .96)]
+    n_drift = max(1, round(n * .2))
+    drifting = np.zeros(n, bool)
+    drifting[mid[:n_drift]] = True
+    rest = order[~drifting[order] & (pot[order] > .7)]
+    early = np.zeros(n, bool)
+    early[rest[:max(1, round(n * .15))]] = True
+    suppliers["drift_per_year"] = np.round(np.where(drifting, rng.uniform(.12, .25, n), 0.0), 4)
+    suppliers["early_days"] = np.where(early, rng.integers(3, 8, n), 0)
+    u = hash_uniform(ctx.seed, "supplier-incoterm", np.arange(n))
+    suppliers["incoterm"] = np.select([u < .45, u < .7, u < .85], ["DAP", "FCA", "EXW"], "DDP")
+    suppliers["archetype"] = np.select(
+        [drifting, early, pot < .7, reject_prone, short_prone, pot >= .9],
+        ["drifting", "early", "chronically_late", "reject_prone", "short_shipper", "reliable"],
+        "average")
 
     # --- customers ----------------------------------------------------------------------
     n = tier.n_customers
@@ -194,7 +226,10 @@ def build_company(ctx: Ctx) -> Company:
         cross_border=cross,
         request_lead_min=req_lo, request_lead_span=rng.integers(2, 8, n),
         discount=np.round(rng.uniform(0, .2, n) + (seg == "key_account") * .05, 4),
-        pay_delay_mean=np.round(rng.gamma(1.2, 4.0, n), 2),
+        pay_delay_mean=np.round(np.where(rng.random(n) < .12, rng.uniform(20, 45, n),
+                                         rng.gamma(1.2, 4.0, n)), 2),
+        partial_ok=rng.random(n) < .75,
+        patience_days=rng.integers(7, 31, n),
         channel=rng.choice(["edi", "web", "email", "phone"], n, p=[.35, .3, .25, .1]),
         incoterm=rng.choice(["DAP", "FCA", "EXW", "DDP"], n, p=[.5, .2, .1, .2]),
         weight=1.0 / (1 + rng.permutation(n)) ** 0.8,
@@ -212,53 +247,83 @@ def build_company(ctx: Ctx) -> Company:
         payment_terms_days=rng.choice([14, 30], n), tax_id=_tax_ids(rng, country),
         segment=rng.choice(["parcel", "freight", "multimodal"], n),
         contact_name=contact, contact_email=email,
-        p_delay=np.round(rng.uniform(0.02, 0.15, n), 4),
+        p_delay=np.round(rng.uniform(0.005, 0.05, n), 4),
         rate_factor=np.round(rng.uniform(0.85, 1.2, n), 4),
     ))
+
+    n = len(sites)
+    # planted service behaviour per shipping site (late and short shipments come mostly
+    # from stock, carriers and these)
+    sites["p_late"] = np.round(rng.uniform(.004, .012, n), 4)         # handling delays
+    sites["mean_days_late"] = 2.0
+    sites["p_short"] = np.round(rng.uniform(.01, .025, n), 4)         # picking short
+    sites["p_customer_cancel"] = 0.025
+    sites["p_own_cancel"] = 0.004
+    sites["p_unpromised"] = 0.03
+    sites["p_promise_slip"] = 0.12
 
     items, bom = _items_and_bom(ctx, rng, plants)
     item_sites = _item_sites(ctx, rng, items, bom, sites, plants, dcs)
     sources, prices = _sourcing(ctx, rng, items, suppliers)
     _costs(rng, items, bom, item_sites, sites, sources, suppliers)
+    wcr = ctx.rng("work-centers")
+    wc = pd.DataFrame([(p, f"{sites.site_id[p]}-{w}") for p in plants
+                       for w in ("ASM1", "ASM2", "MCH1")], columns=["site", "work_center"])
+    wc["yield_loss"] = np.round(wcr.uniform(.01, .05, len(wc)), 4)
+    wc["p_overrun"] = np.round(wcr.uniform(.08, .25, len(wc)), 4)
+    wc["p_start_delay"] = np.round(wcr.uniform(.05, .2, len(wc)), 4)
 
     used = {"USD"} | set(sites.currency) | set(suppliers.currency) | set(carriers.currency) \
         | set(customers.currency)
     currencies = ["USD"] + sorted(used - {"USD"})
-    return Company(sites, suppliers, customers, carriers, items, bom, item_sites,
-                   sources, prices, currencies)
+    co = Company(sites, suppliers, customers, carriers, items, bom, item_sites,
+                 sources, prices, currencies, work_centers=wc)
+    co.promos = _promotions(ctx, items, item_sites)
+    return co
+
+
+def _item_ids(prefix: np.ndarray) -> list[str]:
+    out = []
+    for p in ("FG", "CP", "RM", "SP"):
+        m = prefix == p
+        digits = max(4, len(str(int(m.sum()))))
+        out.append((m, [f"{p}-{10 ** digits + c}" for c in range(1, int(m.sum()) + 1)]))
+    ids = np.empty(len(prefix), object)
+    for m, vals in out:
+        ids[m] = vals
+    return list(ids)
 
 
 def _items_and_bom(ctx: Ctx, rng, plants) -> tuple[pd.DataFrame, pd.DataFrame]:
     tier = ctx.tier
     parts = []
 
-    def block(kind, n, cats, prefix, uom, weight, cost):
+    def kind_block(kind, n, cats, prefix, uom, weight, cost):
         cat_names = list(cats)
         cat = rng.integers(0, len(cat_names), n)
         fam = [rng.choice(cats[cat_names[c]]) for c in cat]
         return pd.DataFrame(dict(
             kind=kind, prefix=prefix, category=[cat_names[c] for c in cat], family=fam,
             base_uom=uom, unit_weight_kg=np.round(weight, 3),
-            base_cost_usd=np.round(cost, 4)))
+            base_cost_usd=np.round(cost, 4),
+            block=(np.arange(n) * tier.blocks) // max(n, 1)))
 
-    parts.append(block(MAKE, tier.n_make, FINISHED, "FG", "EA",
-                       rng.lognormal(np.log(6), 0.9, tier.n_make), np.zeros(tier.n_make)))
-    parts.append(block(TRADED, tier.n_traded, FINISHED, "FG", "EA",
-                       rng.lognormal(np.log(3), 0.9, tier.n_traded),
-                       rng.lognormal(np.log(60), 0.8, tier.n_traded)))
-    parts.append(block(COMPONENT, tier.n_components, COMPONENTS, "CP", "EA",
-                       rng.lognormal(np.log(0.5), 1.0, tier.n_components),
-                       rng.lognormal(np.log(6), 1.0, tier.n_components)))
-    parts.append(block(RAW_KIND, tier.n_raw, RAW, "RM", "KG", np.ones(tier.n_raw),
-                       rng.uniform(1, 12, tier.n_raw)))
-    parts.append(block(SPARE, tier.n_spares, SPARES, "SP", "EA",
-                       rng.lognormal(np.log(0.8), 1.0, tier.n_spares),
-                       rng.lognormal(np.log(30), 0.9, tier.n_spares)))
+    parts.append(kind_block(MAKE, tier.n_make, FINISHED, "FG", "EA",
+                            rng.lognormal(np.log(6), 0.9, tier.n_make), np.zeros(tier.n_make)))
+    parts.append(kind_block(TRADED, tier.n_traded, FINISHED, "FG", "EA",
+                            rng.lognormal(np.log(3), 0.9, tier.n_traded),
+                            rng.lognormal(np.log(60), 0.8, tier.n_traded)))
+    parts.append(kind_block(COMPONENT, tier.n_components, COMPONENTS, "CP", "EA",
+                            rng.lognormal(np.log(0.5), 1.0, tier.n_components),
+                            rng.lognormal(np.log(6), 1.0, tier.n_components)))
+    parts.append(kind_block(RAW_KIND, tier.n_raw, RAW, "RM", "KG", np.ones(tier.n_raw),
+                            rng.uniform(1, 12, tier.n_raw)))
+    parts.append(kind_block(SPARE, tier.n_spares, SPARES, "SP", "EA",
+                            rng.lognormal(np.log(0.8), 1.0, tier.n_spares),
+                            rng.lognormal(np.log(30), 0.9, tier.n_spares)))
     items = pd.concat(parts, ignore_index=True)
     n = len(items)
-    counter = items.groupby("prefix").cumcount().to_numpy() + 1
-    base = items.prefix.map({"FG": 10000, "CP": 20000, "RM": 30000, "SP": 40000}).to_numpy()
-    items["item_id"] = [f"{p}-{b + c}" for p, b, c in zip(items.prefix, base, counter)]
+    items["item_id"] = _item_ids(items.prefix.to_numpy())
     items["item_type"] = items.kind.map({MAKE: "finished", TRADED: "finished",
                                          COMPONENT: "component", RAW_KIND: "raw",
                                          SPARE: "spare"})
@@ -267,40 +332,47 @@ def _items_and_bom(ctx: Ctx, rng, plants) -> tuple[pd.DataFrame, pd.DataFrame]:
                             zip(items.family, items.prefix, models)]
     items["unit_volume_m3"] = np.maximum(
         np.round(items.unit_weight_kg * rng.uniform(0.001, 0.006, n), 4), 0.0001)
+    # units per sales order line (finished goods), lumpier for slow movers
+    items["qty_mean"] = np.round(rng.lognormal(np.log(4), 1.0, n), 3)
 
     # lifecycle: most items active; some new (introduced inside the history), some being
-    # phased out or discontinued (demand fades / stops; see sales)
+    # phased out or discontinued (demand fades / stops)
     u = rng.random(n)
     finished = items.item_type.to_numpy() == "finished"
     life = np.where(finished & (u < .07), "new",
                     np.where(finished & (u > .95), "discontinued",
                              np.where(finished & (u > .89), "phase_out", "active")))
-    hist = ctx.cutoff - ctx.start
+    hist = tier.history_days - 8
     intro_new = ctx.start + (hist * rng.uniform(.35, .85, n)).astype(int)
     intro_old = ctx.start - rng.integers(60, 5 * 365, n)
     items["lifecycle_status"] = life
     items["introduced_on"] = np.where(life == "new", intro_new, intro_old)
-    # demand of a fading item ends before the cut-off
+    # demand of a discontinued item ends inside the history; a phase-out item fades
+    # over the last 200 days of the nominal history
     items["demand_ends"] = np.where(life == "discontinued",
                                     ctx.start + (hist * rng.uniform(.3, .7, n)).astype(int),
                                     np.iinfo(np.int32).max)
     items["home_plant"] = np.where(items.kind.to_numpy() == MAKE,
                                    rng.choice(plants, n), -1)
+    items["wc"] = rng.integers(0, 3, n)           # work centre (of the home plant)
 
-    # bills of material: each made item uses components and raw materials of its plant
-    make_idx = np.nonzero(items.kind.to_numpy() == MAKE)[0]
-    comp_idx = np.nonzero(items.kind.to_numpy() == COMPONENT)[0]
-    raw_idx = np.nonzero(items.kind.to_numpy() == RAW_KIND)[0]
+    # bills of material: each made item uses components and raw materials of its block
+    kind = items.kind.to_numpy()
+    blk = items.block.to_numpy()
     bom_rows: list[tuple[int, int]] = []
-    for p in make_idx:
-        k = min(len(comp_idx), int(rng.integers(2, 8)))
-        r = min(len(raw_idx), int(rng.integers(1, 4)))
-        bom_rows += [(p, c) for c in rng.choice(comp_idx, k, replace=False)]
-        bom_rows += [(p, c) for c in rng.choice(raw_idx, r, replace=False)]
-    used = {c for _, c in bom_rows}
-    for c in np.concatenate([comp_idx, raw_idx]):
-        if c not in used:
-            bom_rows.append((int(rng.choice(make_idx)), int(c)))
+    for b in range(tier.blocks):
+        make_idx = np.nonzero((kind == MAKE) & (blk == b))[0]
+        comp_idx = np.nonzero((kind == COMPONENT) & (blk == b))[0]
+        raw_idx = np.nonzero((kind == RAW_KIND) & (blk == b))[0]
+        for p in make_idx:
+            k = min(len(comp_idx), int(rng.integers(2, 8)))
+            r = min(len(raw_idx), int(rng.integers(1, 4)))
+            bom_rows += [(p, c) for c in rng.choice(comp_idx, k, replace=False)]
+            bom_rows += [(p, c) for c in rng.choice(raw_idx, r, replace=False)]
+        used = {c for p_, c in bom_rows if blk[p_] == b}
+        for c in np.concatenate([comp_idx, raw_idx]):
+            if c not in used and len(make_idx):
+                bom_rows.append((int(rng.choice(make_idx)), int(c)))
     bom = pd.DataFrame(bom_rows, columns=["parent", "component"]).drop_duplicates()
     bom = bom.sort_values(["parent", "component"], kind="stable").reset_index(drop=True)
     is_raw = items.kind.to_numpy()[bom.component] == RAW_KIND
@@ -310,6 +382,7 @@ def _items_and_bom(ctx: Ctx, rng, plants) -> tuple[pd.DataFrame, pd.DataFrame]:
     bom["scrap_pct"] = np.where(is_raw, np.round(rng.uniform(1, 5, nb), 1),
                                 np.where(rng.random(nb) < .2, np.round(rng.uniform(.5, 3, nb), 1), 0.0))
     bom["valid_from"] = np.minimum(items.introduced_on.to_numpy()[bom.parent], ctx.start - 30)
+    bom["pos"] = bom.groupby("parent").cumcount().to_numpy()
     return items, bom
 
 
@@ -341,6 +414,13 @@ def _item_sites(ctx, rng, items, bom, sites, plants, dcs) -> pd.DataFrame:
     isites["planner_id"] = items.category.to_numpy()[isites.item].tolist()
     isites["planner_id"] = isites.planner_id.map(planner)
     isites["currency"] = sites.currency.to_numpy()[isites.site]
+    isites["block"] = items.block.to_numpy()[isites.item]
+    n = len(isites)
+    # demand of a selling item × site: a heavy-tailed level (a few fast movers, many slow
+    # and intermittent ones), a trend, and for spares a rate of maintenance requests
+    isites["level"] = rng.lognormal(0, 1.35, n)
+    isites["growth"] = rng.uniform(-.12, .22, n)
+    isites["spare_rate"] = rng.uniform(.15, 1.2, n)
     return isites
 
 
@@ -358,22 +438,47 @@ def _sourcing(ctx, rng, items, suppliers) -> tuple[pd.DataFrame, pd.DataFrame]:
     src["lead_time_days"] = np.maximum(
         suppliers.lead_base.to_numpy()[src.supplier] + rng.integers(-2, 6, ns), 3)
     src["currency"] = suppliers.currency.to_numpy()[src.supplier]
+    src["block"] = items.block.to_numpy()[src.item]
+    src["min_qty"] = 1.0
     fx = src.currency.map(FX0).to_numpy()
     price0 = items.base_cost_usd.to_numpy()[src.item] * rng.uniform(.85, 1.05, ns) / fx
-    # price versions: one before the history, then up to two changes inside it
+    # price versions: one before the history, then yearly price rounds inside it and
+    # after it (a supplier raises, sometimes lowers, its price)
     pr = [pd.DataFrame(dict(source=np.arange(ns), valid_from=ctx.start - rng.integers(30, 400, ns),
                             unit_price=price0))]
-    hist = ctx.end - ctx.start
     p = price0.copy()
-    for k, chance in enumerate((.5, .2)):
-        m = rng.random(ns) < chance
-        p = p * np.where(m, rng.uniform(.96, 1.08, ns), 1.0)
-        when = ctx.start + (hist * (k * .4 + rng.uniform(.1, .5, ns))).astype(int)
+    for k in range(6):                           # rounds every ~9 months, also past the end
+        m = rng.random(ns) < (.5 if k == 0 else .3)
+        p = p * np.where(m, rng.uniform(.96, 1.09, ns), 1.0)
+        when = ctx.start + (270 * (k + rng.uniform(.2, 1.0, ns))).astype(int)
         pr.append(pd.DataFrame(dict(source=np.nonzero(m)[0], valid_from=when[m], unit_price=p[m])))
     prices = pd.concat(pr, ignore_index=True)
     prices["unit_price"] = np.round(prices.unit_price, 4)
     prices = prices.sort_values(["source", "valid_from"], kind="stable").reset_index(drop=True)
+    prices = prices.drop_duplicates(["source", "valid_from"], keep="last").reset_index(drop=True)
+    prices["planted_error"] = False
     return src, prices
+
+
+def _promotions(ctx: Ctx, items: pd.DataFrame, isites: pd.DataFrame) -> pd.DataFrame:
+    """Planned promotions of a family at a selling site: a few windows a year of one to
+    three weeks with more demand (and a promotional discount). Planned far ahead, so
+    planners know them (plan_overrides reason `promotion`)."""
+    rng = ctx.rng("promotions")
+    sell = isites[isites.sells]
+    pairs = sorted(set(zip(items.family.to_numpy()[sell.item], sell.site)))
+    rows = []
+    horizon = ctx.tier.history_days + 3 * 365
+    for family, site in pairs:
+        if rng.random() >= .35:
+            continue
+        day = ctx.start + int(rng.integers(0, 120))
+        while day < ctx.start + horizon:
+            length = int(rng.integers(7, 22))
+            rows.append((family, site, day, day + length - 1, round(float(rng.uniform(1.5, 2.6)), 3),
+                         round(float(rng.uniform(.08, .2)), 3)))
+            day += length + int(rng.integers(90, 220))
+    return pd.DataFrame(rows, columns=["family", "site", "start", "end", "uplift", "discount"])
 
 
 def _costs(rng, items, bom, isites, sites, sources, suppliers) -> None:

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -320,37 +321,51 @@ def test_invoices_match_receipts_and_deliveries(con):
           "customer invoices paid a different amount")
 
 
-def test_the_general_ledger_balances(con):
+def test_the_general_ledger_balances(tiny, con):
     _zero(con, """SELECT entry_id FROM gl_entries_now GROUP BY 1
         HAVING sum(amount_company::DECIMAL(18,2)) <> 0""", "entries out of balance")
     _zero(con, """SELECT entry_id FROM gl_entries_now GROUP BY 1
         HAVING count(DISTINCT currency) = 1 AND sum(amount::DECIMAL(18,2)) <> 0""",
           "single-currency entries out of balance")
-    # every customer and supplier invoice is posted with its total on the receivable/payable
-    _zero(con, """
-        SELECT * FROM (SELECT invoice_id, sum(amount::DECIMAL(18,2)) AS total
-                       FROM customer_invoices_now GROUP BY 1) i
+    # every customer and supplier invoice is posted with its total on the receivable and
+    # payable, and each site's stock account equals its stock movements — except exactly the
+    # differences the simulator planted (and wrote to its truth)
+    planted = pd.read_parquet(tiny[0] / "truth" / "reconciliation_differences.parquet")
+    assert set(planted.what) == {"ar_posting_differs_from_invoice", "ap_invoice_not_posted",
+                                 "inventory_gl_vs_subledger"}
+    ar = con.execute("""
+        SELECT i.invoice_id, round(coalesce(g.ar, 0) - i.total, 2) AS diff
+        FROM (SELECT invoice_id, sum(amount::DECIMAL(18,2)) AS total
+              FROM customer_invoices_now GROUP BY 1) i
         LEFT JOIN (SELECT ref_doc_id, sum(amount::DECIMAL(18,2)) AS ar FROM gl_entries_now
                    WHERE account_type = 'ar' AND ref_doc_type LIKE 'customer_%'
                      AND ref_doc_type <> 'customer_payment' GROUP BY 1) g
             ON g.ref_doc_id = i.invoice_id
-        WHERE g.ar IS DISTINCT FROM i.total""", "customer invoices not posted to AR")
-    _zero(con, """
-        SELECT * FROM (SELECT invoice_id, sum(amount::DECIMAL(18,2)) AS total
-                       FROM supplier_invoices_now GROUP BY 1) i
+        WHERE g.ar IS DISTINCT FROM i.total ORDER BY 1""").df()
+    want = planted[planted.what == "ar_posting_differs_from_invoice"].sort_values("ref_doc_id")
+    assert list(ar.invoice_id) == list(want.ref_doc_id)
+    assert list(ar["diff"].astype(float)) == list(want.amount)
+    ap = con.execute("""
+        SELECT i.invoice_id, round(coalesce(g.ap, 0) - i.total, 2) AS diff
+        FROM (SELECT invoice_id, sum(amount::DECIMAL(18,2)) AS total
+              FROM supplier_invoices_now GROUP BY 1) i
         LEFT JOIN (SELECT ref_doc_id, -sum(amount::DECIMAL(18,2)) AS ap FROM gl_entries_now
                    WHERE account_type = 'ap' AND ref_doc_type LIKE 'supplier_%'
                      AND ref_doc_type <> 'supplier_payment' GROUP BY 1) g
             ON g.ref_doc_id = i.invoice_id
-        WHERE g.ap IS DISTINCT FROM i.total""", "supplier invoices not posted to AP")
-    # the stock account of each site equals the value of its stock movements
-    _zero(con, """
-        SELECT * FROM (SELECT 'CC-' || site_id AS cc, sum(value::DECIMAL(18,2)) AS v
-                       FROM inventory_movements_now GROUP BY 1) m
+        WHERE g.ap IS DISTINCT FROM i.total ORDER BY 1""").df()
+    want = planted[planted.what == "ap_invoice_not_posted"].sort_values("ref_doc_id")
+    assert list(ap.invoice_id) == list(want.ref_doc_id)
+    assert list(ap["diff"].astype(float)) == list(want.amount)
+    stock = con.execute("""
+        SELECT cc, round(coalesce(g.v, 0) - coalesce(m.v, 0), 2) AS diff
+        FROM (SELECT 'CC-' || site_id AS cc, sum(value::DECIMAL(18,2)) AS v
+              FROM inventory_movements_now GROUP BY 1) m
         FULL JOIN (SELECT cost_center AS cc, sum(amount::DECIMAL(18,2)) AS v FROM gl_entries_now
-                   WHERE account = '1400' GROUP BY 1) g USING (cc)
-        WHERE abs(m.v - g.v) > 0.01 * (SELECT count(*) FROM gl_entries_now)""",
-          "sites whose GL stock differs from the movements")
+                   WHERE account = '1400' GROUP BY 1) g USING (cc) ORDER BY 1""").df()
+    want = planted[planted.what == "inventory_gl_vs_subledger"].groupby("cost_center").amount.sum()
+    got = stock.set_index("cc")["diff"].astype(float)
+    assert got[got != 0].round(2).to_dict() == want.round(2).to_dict()
 
 
 def test_stock_snapshots_are_the_sum_of_the_movements(con):
@@ -521,3 +536,271 @@ def test_the_simulator_imports_neither_dagster_nor_the_pipeline():
             for n in names:
                 assert not n.split(".")[0] in ("dagster", "orchestration", "dagster_dbt"), \
                     (path.name, n)
+
+
+# --- realism: the planted truth checked against the files ----------------------------------------
+
+def test_master_data_errors_are_exactly_the_planted_ones(tiny, con):
+    errors = _truth(tiny, "master_data_errors")
+    assert set(errors.rule) == {"missing_lead_time", "missing_cost", "price_jump",
+                                "duplicate_partner_tax_id", "supplier_without_payment_terms",
+                                "bom_component_unknown"}
+
+    def keys(rule):
+        return sorted(errors[errors.rule == rule].key)
+
+    def found(sql):
+        return sorted(r[0] for r in con.execute(sql).fetchall())
+    assert found("SELECT item_id || '|' || site_id FROM item_sites_now WHERE make_or_buy = 'buy' "
+                 "AND planned_lead_time_days IS NULL") == keys("missing_lead_time")
+    assert found("SELECT item_id || '|' || site_id FROM item_sites_now "
+                 "WHERE standard_cost IS NULL") == keys("missing_cost")
+    assert found("""SELECT p.partner_id FROM partners_now p JOIN partners_now o
+                    ON o.tax_id = p.tax_id AND o.partner_id < p.partner_id""") \
+        == keys("duplicate_partner_tax_id")
+    assert found("SELECT partner_id FROM partners_now WHERE role = 'supplier' "
+                 "AND payment_terms_days IS NULL") == keys("supplier_without_payment_terms")
+    assert found("""SELECT parent_item_id || '|' || component_item_id || '|' || valid_from
+                    FROM bom_lines_now WHERE component_item_id NOT IN
+                    (SELECT item_id FROM items_now)""") == keys("bom_component_unknown")
+    assert found("""SELECT supplier_id || '|' || item_id || '|' || valid_from FROM (
+                    SELECT *, lag(unit_price::DOUBLE) OVER (PARTITION BY supplier_id, item_id
+                        ORDER BY valid_from) AS before FROM supplier_items_now)
+                    WHERE unit_price::DOUBLE > 1.5 * before""") == keys("price_jump")
+
+
+def test_every_late_or_short_sales_line_has_its_cause(tiny, con):
+    so = _truth(tiny, "sales_order_lines")
+    miss = so.is_counted & ~so.otif
+    assert so.delay_cause[miss].notna().all() and so.delay_cause[~miss].isna().all()
+    assert set(so.delay_cause.dropna()) <= {"stock_out", "supplier_late", "production_late",
+                                            "carrier_late", "short_shipment", "other"}
+    assert {"stock_out", "carrier_late"} <= set(so.delay_cause.dropna())
+    # evidence points at records that exist, and only where the cause needs it
+    for col, cause, table, key in [
+            ("evidence_po_id", "supplier_late", "purchase_order_lines", "po_id"),
+            ("evidence_mo_id", "production_late", "production_orders", "mo_id"),
+            ("evidence_shipment_id", "carrier_late", "shipments", "shipment_id")]:
+        ev = so[col].dropna()
+        assert (so.loc[ev.index, "delay_cause"] == cause).all()
+        known = {r[0] for r in con.execute(f"SELECT {key} FROM {table}_now").fetchall()}
+        assert set(ev) <= known, col
+    # a carrier-late line: its first delivery came with a shipment that was late
+    late = so[so.delay_cause == "carrier_late"]
+    sh = con.execute("SELECT shipment_id, actual_delivery::DATE AS d, planned_delivery::DATE "
+                     "AS p FROM shipments_now").df().set_index("shipment_id")
+    arrived = pd.to_datetime(sh.loc[late.evidence_shipment_id, "d"]).to_numpy()
+    deadline = pd.to_datetime(late.deadline).to_numpy()
+    assert (np.isnat(arrived) | (arrived > deadline)).all()       # late, or still on its way
+    # backorders and lost lines: lost lines were cancelled by us or closed short
+    lost = so[so.is_lost]
+    status = con.execute("SELECT so_id, so_line, status, cancel_reason FROM "
+                         "sales_order_lines_now").df()
+    lost = lost.merge(status, on=["so_id", "so_line"])
+    assert len(lost) and ((lost.status == "closed") | ((lost.status == "cancelled")
+                                                       & (lost.cancel_reason == "own"))).all()
+    assert (lost.qty_lost > 0).all() and so.is_backordered.sum() >= len(lost)
+
+
+def test_cycle_count_differences_and_production_truth(tiny, con):
+    diff = _truth(tiny, "cycle_counts")
+    files = con.execute("SELECT count_id, qty_counted::DOUBLE - qty_system::DOUBLE AS d FROM "
+                        "cycle_counts_now WHERE qty_counted <> qty_system ORDER BY 1").df()
+    assert list(files.count_id) == sorted(diff.count_id)
+    assert (files.d.round(4).to_numpy() == diff.sort_values("count_id").difference.to_numpy()).all()
+    mo = _truth(tiny, "production_orders")
+    po = con.execute("SELECT mo_id, planned_finish::DATE AS pf, actual_finish::DATE AS af, status "
+                     "FROM production_orders_now").df().set_index("mo_id")
+    due = mo[mo.is_due].set_index("mo_id")
+    late = pd.to_datetime(po.loc[due.index, "af"]).isna() | (
+        pd.to_datetime(po.loc[due.index, "af"]) > pd.to_datetime(po.loc[due.index, "pf"]))
+    assert (late.to_numpy() == due.is_late.to_numpy()).all()
+    assert due.is_late.any() and (~due.is_late).any()
+    assert set(due.late_cause.dropna()) <= {"component_shortage", "start_delay", "overrun", "other"}
+
+
+def test_suppliers_drift_confirm_redate_and_stay_silent(tiny, con):
+    planted = _truth(tiny, "suppliers")
+    assert {"drifting", "early"} <= set(planted.archetype)
+    lines = con.execute("""SELECT count(*) AS n, count(c.po_id) AS confirmed,
+        count(DISTINCT CASE WHEN k > 1 THEN c.po_id || c.po_line END) AS redated
+        FROM purchase_order_lines_now p LEFT JOIN (SELECT po_id, po_line, count(*) AS k
+            FROM supplier_confirmations_now GROUP BY ALL) c USING (po_id, po_line)""").fetchone()
+    n, confirmed, redated = lines
+    assert 0 < confirmed < n and redated > 0            # some never confirmed (silent)
+    shipments = con.execute("SELECT direction, count(*) FROM shipments_now GROUP BY 1").fetchall()
+    assert {d for d, _ in shipments} == {"inbound", "outbound"}
+    charges = {r[0] for r in con.execute("SELECT DISTINCT charge_type FROM freight_invoices_now"
+                                         ).fetchall()}
+    assert {"linehaul", "fuel", "accessorial"} <= charges
+
+
+# --- append, chase replies, formats, tiers ----------------------------------------------------------
+
+def _landing_files(landing: Path) -> dict[str, bytes]:
+    return {p.relative_to(landing).as_posix(): p.read_bytes()
+            for p in sorted(landing.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def appended(tmp_path_factory):
+    """tiny generated, then continued for 3 days with the buyer chasing open PO lines."""
+    root = tmp_path_factory.mktemp("append")
+    base = simulator.generate(root / "landing", root / "truth", tier="tiny")
+    before = _landing_files(root / "landing")
+    open_lines = duckdb.sql(f"""
+        SELECT po_id, po_line FROM (SELECT * FROM read_csv('{root}/landing/purchase_order_lines/*.csv',
+            all_varchar=true, filename=true) QUALIFY row_number() OVER (PARTITION BY po_id, po_line
+            ORDER BY extracted_at DESC) = 1) WHERE status = 'open' ORDER BY 1, 2""").df()
+    drafts = root / "drafts"
+    drafts.mkdir()
+    open_lines.to_csv(drafts / "chase_S0001.csv", index=False)
+    import shutil
+    for d in ("landing", "truth"):                     # the same days without any chase
+        shutil.copytree(root / d, root / "plain" / d)
+    simulator.append(root / "plain" / "landing", root / "plain" / "truth", days=3)
+    m = simulator.append(root / "landing", root / "truth", days=3, chase_drafts=drafts)
+    return root, base, before, m, open_lines
+
+
+def test_append_continues_the_same_company(appended):
+    root, base, before, m, _ = appended
+    assert m["as_of"] == "2026-11-23" and m["history_start"] == base["history_start"]
+    after = _landing_files(root / "landing")
+    assert all(after[k] == v for k, v in before.items())          # nothing rewritten
+    new = sorted(set(after) - set(before))
+    days = {f.rsplit("_", 1)[1][:10] for f in new}
+    assert days == {"2026-11-21", "2026-11-22", "2026-11-23"}
+    assert any(f.startswith("sales_order_lines/") for f in new)
+    assert any(f.startswith("items/items_2026-11-23") for f in new)   # master data again
+    # ids continue and lines open at the old as-of close
+    so = duckdb.sql(f"""SELECT so_id, max(extracted_at) AS last, count(DISTINCT status) AS k
+        FROM read_csv('{root}/landing/sales_order_lines/*.csv', all_varchar=true)
+        GROUP BY 1""").df()
+    assert (so.k > 1).any()
+    assert m["truth_rows"]["sales_order_lines"] >= base["truth_rows"]["sales_order_lines"]
+
+
+def test_append_equals_a_longer_run_and_is_deterministic(appended, tmp_path):
+    from simulator.core import Ctx, day_of
+    from simulator.generate import _run
+    root, base, before, m, _ = appended
+    # the same company generated straight to the new as-of date (same first day and
+    # cut-off): the continuation without chases is identical, file for file
+    t = simulator.TIERS["tiny"]
+    start, cutoff = day_of(date(2026, 6, 24)), day_of(date(2026, 11, 13))
+    assert base["history_start"] == "2026-06-24"
+    _run(Ctx(t, 7, start, cutoff, day_of(date(2026, 11, 23))), tmp_path / "l", tmp_path / "t",
+         "csv", {}, chase=[], previous=None)
+    plain, straight = _landing_files(root / "plain" / "landing"), _landing_files(tmp_path / "l")
+    new = sorted(set(plain) - set(before))
+    assert len(new) > 40 and all(plain[f] == straight[f] for f in new)
+    assert all(straight[f] == plain[f] for f in before if f in straight)
+    # with chases, only the confirmations (and consignments leaving after a reply) differ
+    mine = _landing_files(root / "landing")
+    assert set(mine) == set(plain)
+    assert {f.split("/")[0] for f in mine if mine[f] != plain[f]} <= {
+        "supplier_confirmations", "shipments", "shipment_events"}
+    # and appending again from the same state gives the same files
+    import shutil
+    for copy in ("c1", "c2"):
+        for d in ("landing", "truth"):
+            shutil.copytree(root / d, tmp_path / copy / d)
+        simulator.append(tmp_path / copy / "landing", tmp_path / copy / "truth", days=1)
+    assert _landing_files(tmp_path / "c1" / "landing") == _landing_files(tmp_path / "c2" / "landing")
+    assert _landing_files(tmp_path / "c1" / "truth") == _landing_files(tmp_path / "c2" / "truth")
+
+
+def test_chased_lines_are_confirmed_redated_or_left_silent(appended):
+    root, _, _, m, chased = appended
+    replies = pd.read_parquet(root / "truth" / "chase_responses.parquet")
+    assert len(replies) == len(chased)
+    counts = replies.response.value_counts()
+    assert {"confirm", "redate", "silent"} <= set(counts.index)
+
+    def new_confirmations(landing):
+        return duckdb.sql(f"""SELECT po_id, po_line, confirmed_at::TIMESTAMPTZ::DATE AS day,
+            confirmed_date::DATE AS d FROM read_csv('{landing}/supplier_confirmations/*.csv',
+            all_varchar=true) WHERE extracted_at > '2026-11-20T23'""").df()
+    mine, plain = new_confirmations(root / "landing"), new_confirmations(root / "plain" / "landing")
+    from collections import Counter
+
+    def rows(f):
+        return Counter(zip(f.po_id, f.po_line.astype(str), pd.to_datetime(f.day).dt.date,
+                           pd.to_datetime(f.d).dt.date))
+    extra = rows(mine) - rows(plain)             # what the replies added (a multiset)
+    answered = replies[replies.responded_on.notna()
+                       & (pd.to_datetime(replies.responded_on) <= pd.Timestamp("2026-11-23"))]
+    want = rows(pd.DataFrame(dict(po_id=answered.po_id, po_line=answered.po_line,
+                                  day=answered.responded_on, d=answered.confirmed_date)))
+    assert len(answered) > 0 and extra == want
+    assert set(answered.response) == {"confirm", "redate"}
+
+
+def test_parquet_and_xlsx_deliveries_load_without_quarantine(tmp_path):
+    from orchestration.ingestion.loader import connect, ingest_file, list_deliveries
+    from orchestration.ingestion.schema import ensure_schemas
+    landing = tmp_path / "landing"
+    m = simulator.generate(landing, tmp_path / "truth", tier="tiny", fmt="parquet",
+                           formats={"plan_overrides": "xlsx", "budgets": "xlsx"})
+    assert all(f.endswith(".xlsx") for f in m["files"] if f.split("/")[0] in
+               ("plan_overrides", "budgets"))
+    again = simulator.generate(tmp_path / "again", tmp_path / "t2", tier="tiny", fmt="parquet",
+                               formats={"plan_overrides": "xlsx", "budgets": "xlsx"})
+    assert _landing_files(landing) == _landing_files(tmp_path / "again") and again
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        ensure_schemas(con)
+        for name, contract in CONTRACTS.items():
+            for path in list_deliveries(landing, name):
+                result = ingest_file(con, contract, landing, path)
+                assert result.status == "loaded", (path.name, result.error)
+                assert result.rows_quarantined == 0 and result.rows_loaded > 0, path.name
+        xlsx = con.execute("SELECT count(*) FROM raw.plan_overrides").fetchone()[0]
+        assert xlsx == m["rows"]["plan_overrides"]
+    finally:
+        con.close()
+
+
+def test_a_tier_of_several_blocks_keeps_ids_unique(tmp_path, monkeypatch):
+    from dataclasses import replace
+    monkeypatch.setitem(simulator.TIERS, "tiny2", replace(simulator.TIERS["tiny"], name="tiny2",
+                                                          blocks=2, sales_lines=2_000))
+    m = simulator.generate(tmp_path / "l", tmp_path / "t", tier="tiny2")
+    ids = duckdb.sql(f"""SELECT so_id FROM read_csv('{tmp_path}/l/sales_order_lines/*.csv',
+        all_varchar=true)""").df().so_id
+    assert {i[3:5] for i in ids} == {"00", "01"} and ids.str.len().eq(12).all()
+    po = pd.read_parquet(tmp_path / "t" / "purchase_order_lines.parquet")
+    assert not po.duplicated(["po_id", "po_line"]).any() and po.po_id.str[3:5].nunique() == 2
+    assert m["blocks"] == 2 and m["current_rows"]["inventory_movements"] > 0
+
+
+def test_the_free_disk_check_refuses_a_tier_that_does_not_fit(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**12, 10**12 - 10**6, 10**6))
+    with pytest.raises(ValueError, match="not enough free disk"):
+        simulator.generate(tmp_path / "l", tmp_path / "t", tier="l", fmt="parquet")
+    assert not (tmp_path / "l").exists()
+
+
+def test_tiers_follow_the_performance_spec():
+    tiers = simulator.TIERS
+    assert {"tiny", "demo", "m", "l"} <= set(tiers)
+    assert tiers["m"].history_days == tiers["l"].history_days == 1095
+    assert tiers["m"].sales_lines == 3_000_000 and tiers["l"].sales_lines == 15_000_000
+    assert tiers["m"].po_lines == 800_000 and tiers["l"].po_lines == 4_000_000
+    assert tiers["l"].blocks > tiers["m"].blocks > 1
+
+
+def test_cli_appends(tmp_path, capsys):
+    assert cli_main(["generate", "--landing-dir", str(tmp_path / "l"), "--truth-dir",
+                     str(tmp_path / "t"), "--tier", "tiny", "--formats",
+                     "plan_overrides=xlsx"]) == 0
+    assert cli_main(["append", "--landing-dir", str(tmp_path / "l"), "--truth-dir",
+                     str(tmp_path / "t"), "--days", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "appended 2 day(s)" in out and "as of 2026-11-22" in out
+    assert cli_main(["append", "--landing-dir", str(tmp_path / "l"), "--truth-dir",
+                     str(tmp_path / "nothing"), "--days", "1"]) == 2
