@@ -4,8 +4,11 @@
     site_id, e.g. CC-P-US1; NULL for other cost centres such as CC-HQ), the SCOR
     process of the account (seed gl_account_scor_process; NULL = account missing from
     the seed, which a test reports) and amount_cc = the ledger's own company-currency
-    amount (amount_company). Amounts are signed as posted: debit positive.
+    amount (amount_company). Amounts are signed as posted: debit positive. A view: each
+    consumer reads its own slice of the ledger (AR/AP, freight, P&L by month), nothing
+    is copied.
 #}
+{{ config(materialized='view') }}
 {%- set prefix = var('cost_center_site_prefix') %}
 with
 

@@ -80,7 +80,7 @@ ledger as (
         min(partner_id) as partner_id,
         min(site_id) as site_id,
         min(posting_date) as posting_date,
-        case when count(distinct currency) = 1 then min(currency) end as currency,
+        case when min(currency) = max(currency) then min(currency) end as currency,
         count(*) as ledger_lines,
         sum(document_amount) as ledger_amount,
         sum(document_amount_cc) as ledger_amount_cc
@@ -107,7 +107,7 @@ subledger as (
         'ar' as account_type, 'customer_invoice' as document_class, invoice_id as document_key,
         case when sum(amount) < 0 then 'customer_credit_note' else 'customer_invoice' end as ref_doc_type,
         min(customer_id) as partner_id, min(site_id) as site_id, min(invoice_date) as document_date,
-        case when count(distinct currency) = 1 then min(currency) end as currency, sum(amount) as subledger_amount
+        case when min(currency) = max(currency) then min(currency) end as currency, sum(amount) as subledger_amount
     from customer_lines
     group by invoice_id
 
@@ -116,7 +116,7 @@ subledger as (
     select
         'ar', 'customer_payment', customer_id || '|' || strftime(paid_on, '%Y-%m-%d'),
         'customer_payment', customer_id, min(site_id), paid_on,
-        case when count(distinct currency) = 1 then min(currency) end, sum(paid_amount)
+        case when min(currency) = max(currency) then min(currency) end, sum(paid_amount)
     from customer_lines
     where paid_on is not null
     group by customer_id, paid_on
@@ -127,7 +127,7 @@ subledger as (
         'ap', 'supplier_invoice', invoice_id,
         case when sum(amount) < 0 then 'supplier_credit_note' else 'supplier_invoice' end,
         min(supplier_id), min(site_id), min(invoice_date),
-        case when count(distinct currency) = 1 then min(currency) end, sum(amount)
+        case when min(currency) = max(currency) then min(currency) end, sum(amount)
     from supplier_lines
     group by invoice_id
 
@@ -136,7 +136,7 @@ subledger as (
     select
         'ap', 'supplier_payment', supplier_id || '|' || strftime(paid_on, '%Y-%m-%d'),
         'supplier_payment', supplier_id, min(site_id), paid_on,
-        case when count(distinct currency) = 1 then min(currency) end, sum(paid_amount)
+        case when min(currency) = max(currency) then min(currency) end, sum(paid_amount)
     from supplier_lines
     where paid_on is not null
     group by supplier_id, paid_on
@@ -146,7 +146,7 @@ subledger as (
     select
         'ap', 'freight_invoice', freight_invoice_id,
         'freight_invoice', min(carrier_id), null, min(invoice_date),
-        case when count(distinct currency) = 1 then min(currency) end, sum(amount)
+        case when min(currency) = max(currency) then min(currency) end, sum(amount)
     from {{ ref('stg_freight_invoices') }}
     group by freight_invoice_id
 
@@ -213,19 +213,52 @@ differences as (
 
 ),
 
+{#- only the documents that differ need a rate: the others differ by 0, or only the
+    ledger has them (its own amount_company) #}
+rated as (
+
+    select
+        *,
+        is_in_subledger and (not is_single_currency or amount_difference <> 0) as needs_rate
+    from differences
+
+),
+
+to_convert as (
+
+    select * from rated where needs_rate
+
+),
+
 converted as (
 
     select
-        differences.*,
-        case when is_single_currency then amount_difference end as difference,
+        to_convert.*,
         case
-            when not is_in_subledger then ledger_amount_cc
-            when is_single_currency then {{ to_company_currency('differences.amount_difference', 'differences.currency', 'fx') }}
-            else ledger_amount_cc - {{ to_company_currency('differences.subledger_amount', 'differences.subledger_currency', 'fx_subledger') }}
+            when is_single_currency then {{ to_company_currency('to_convert.amount_difference', 'to_convert.currency', 'fx') }}
+            else ledger_amount_cc - {{ to_company_currency('to_convert.subledger_amount', 'to_convert.subledger_currency', 'fx_subledger') }}
         end as difference_cc
-    from differences
-    {{ fx_join('fx', 'differences.currency', 'differences.document_date') }}
-    {{ fx_join('fx_subledger', 'differences.subledger_currency', 'differences.document_date') }}
+    from to_convert
+    {{ fx_join('fx', 'to_convert.currency', 'to_convert.document_date') }}
+    {{ fx_join('fx_subledger', 'to_convert.subledger_currency', 'to_convert.document_date') }}
+
+),
+
+not_converted as (
+
+    select
+        *,
+        case when is_in_subledger then 0 else ledger_amount_cc end as difference_cc
+    from rated
+    where not needs_rate
+
+),
+
+with_difference_cc as (
+
+    select * from converted
+    union all by name
+    select * from not_converted
 
 ),
 
@@ -233,11 +266,12 @@ flagged as (
 
     select
         *,
+        case when is_single_currency then amount_difference end as difference,
         case
-            when difference is not null then difference <> 0
+            when is_single_currency then amount_difference <> 0
             else coalesce(difference_cc <> 0, true)
         end as has_difference
-    from converted
+    from with_difference_cc
 
 )
 
