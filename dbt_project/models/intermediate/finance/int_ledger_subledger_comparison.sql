@@ -43,14 +43,9 @@ gl_lines as (
             when account_type = 'ap' and ref_doc_type = 'carrier_payment' then 'carrier_payment'
             else 'no_subledger'
         end as document_class,
-        amount
-            * case when account_type = 'ar' then 1 else -1 end
-            * case when ref_doc_type in ('customer_payment', 'supplier_payment', 'carrier_payment') then -1 else 1 end
-            as document_amount,
-        amount_cc
-            * case when account_type = 'ar' then 1 else -1 end
-            * case when ref_doc_type in ('customer_payment', 'supplier_payment', 'carrier_payment') then -1 else 1 end
-            as document_amount_cc
+        (case when account_type = 'ar' then 1 else -1 end)
+            * (case when ref_doc_type in ('customer_payment', 'supplier_payment', 'carrier_payment') then -1 else 1 end)
+            as document_sign
     from {{ ref('int_gl_lines') }}
     where account_type in ('ar', 'ap')
 
@@ -82,8 +77,8 @@ ledger as (
         min(posting_date) as posting_date,
         case when min(currency) = max(currency) then min(currency) end as currency,
         count(*) as ledger_lines,
-        sum(document_amount) as ledger_amount,
-        sum(document_amount_cc) as ledger_amount_cc
+        sum(amount * document_sign) as ledger_amount,
+        sum(amount_cc * document_sign) as ledger_amount_cc
     from gl_lines
     group by 1, 2, 3
 
