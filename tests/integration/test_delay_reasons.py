@@ -22,6 +22,7 @@ On every other late line the cause and the evidence must be exactly the truth's.
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -33,8 +34,12 @@ EVIDENCE = ["evidence_po_id", "evidence_po_line", "evidence_mo_id", "evidence_sh
 
 
 @pytest.fixture(scope="module")
-def compared(built, warehouse) -> pd.DataFrame:
-    return compare(built.settings.truth_dir, warehouse)
+def compared(built) -> pd.DataFrame:
+    con = duckdb.connect(str(built.settings.warehouse), read_only=True)
+    try:
+        return compare(built.settings.truth_dir, con)
+    finally:
+        con.close()
 
 
 def compare(truth_dir, warehouse) -> pd.DataFrame:
