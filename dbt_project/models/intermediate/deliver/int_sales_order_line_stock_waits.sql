@@ -4,29 +4,31 @@
     cancel. Read from the warehouse only: deliveries, shipments and the daily stock
     balance.
 
-    Ship-by date (latest_ship_date): the deadline minus the customer's planned transit
-    (planned delivery - planned pickup of its outbound shipments), not before the order
-    date: the last day the line can leave and still arrive on time. A site releases a
-    line to the warehouse by that day (0-2 days earlier when it can) and ships it from
-    stock, first come first served: lines that became due to ship earlier are served
-    first, and a waiting line keeps its place.
+    Latest ship date: the deadline minus the customer's planned transit (planned
+    delivery - planned pickup of its outbound shipments), not before the order date:
+    the last day the line can leave and still arrive on time. A site releases a line
+    to the warehouse by that day (0-2 days earlier when it can) and ships from stock
+    first come first served: lines due to ship earlier are served first, and a line
+    waiting for stock keeps its place.
 
     A line waited for stock when:
-    - it started shipping after its ship-by date, or never shipped: checked at the end
-      of the day before it first shipped (never shipped: its ship-by date). It waited
-      when the open quantity of the lines queued up to it - every line of the item x
-      site due to ship by then, by its ship-by date, not yet fully shipped, including
-      itself - was more than the stock on hand; lines we cancelled are queued for at
-      most var stock_wait_max_days (30) after their ship-by date, closed lines until
-      their last shipment. It did not wait when a line due to ship more than 2 days
-      after it (so later in the queue whatever the 0-2 days early) shipped between its
-      ship-by date and the check: a waiting line would have been served first (a
-      release delayed in the warehouse, or a line we cancelled without waiting);
+    - it first shipped after its latest ship date, or never shipped, and at the end of
+      the day before it first shipped (never shipped: its latest ship date) the open
+      quantity of the lines queued up to it - every line of the item x site due to
+      ship by then, by latest ship date, not yet fully shipped, itself included - was
+      more than the stock on hand. Lines we cancelled stay queued at most var
+      stock_wait_max_days (30) after their latest ship date, closed lines until their
+      last shipment. Unless it was overtaken: a line due to ship more than 2 days
+      after it (later in the queue whatever the 0-2 days early) shipped between its
+      latest ship date and the day before it first shipped (never shipped: the as-of
+      date; for a line we cancelled, the first var stock_wait_min_days (7), the
+      shortest a backorder is kept) - a waiting line would have been served first, so
+      it was released late, or cancelled without waiting;
     - or its first shipment was partial and left the site without stock at the end of
       that day (a partial shipment of what there was; a short pick leaves stock).
-    first_stock_out_date: the day the line started waiting, taken as its ship-by date
-    (the day of the partial shipment when earlier): the simulator-free reading; a line
-    released 1-2 days early and already short then is dated 1-2 days late.
+    first_stock_out_date: the day it started waiting, its latest ship date (the day of
+    the partial shipment when earlier). The data does not show a release 1-2 days
+    early: a line already short then is dated 1-2 days late.
 #}
 {%- set min_wait_days = var('stock_wait_min_days') | int %}
 {%- set max_wait_days = var('stock_wait_max_days') | int %}
