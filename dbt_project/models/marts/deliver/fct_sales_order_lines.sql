@@ -92,6 +92,8 @@ select
     cast(order_date as date) as order_date,
     cast(requested_date as date) as requested_date,
     cast(committed_date as date) as committed_date,
+    cast(latest_committed_date as date) as latest_committed_date,
+    cast(repromise_count as integer) as repromise_count,
     cast(deadline as date) as deadline,
     cast({{ dbt.date_trunc('month', 'deadline') }} as date) as month,
     cast(first_delivery_date as date) as first_delivery_date,

@@ -1,5 +1,6 @@
 {#
-    One row per current shipment (int_shipments): mode, lane, carrier, planned vs
+    One row per current shipment (int_shipments): direction, our site, lane (outbound:
+    site > customer country; inbound: supplier country > receiving site), mode, carrier, planned vs
     actual pickup and delivery, transit days, on time (due shipments only), weight,
     units, shipped value and invoiced freight (allocated to lines by weight in
     int_delivery_line_freight).
@@ -9,10 +10,15 @@ select
     cast(direction as varchar) as direction,
     cast(carrier_id as varchar) as carrier_id,
     cast(mode as varchar) as mode,
+    cast(site_id as varchar) as site_id,
     cast(origin_site_id as varchar) as origin_site_id,
+    cast(origin_country as varchar) as origin_country,
+    cast(destination_site_id as varchar) as destination_site_id,
     cast(destination_country as varchar) as destination_country,
     cast(destination_region as varchar) as destination_region,
     cast(lane as varchar) as lane,
+    cast(supplier_id as varchar) as supplier_id,
+    cast(receipt_id as varchar) as receipt_id,
     cast(incoterm as varchar) as incoterm,
     cast(month as date) as month,
     cast(planned_pickup as date) as planned_pickup,

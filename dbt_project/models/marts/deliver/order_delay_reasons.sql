@@ -32,7 +32,8 @@ select
     cast(reasons.evidence_po_id as varchar) as evidence_po_id,
     cast(reasons.evidence_po_line as varchar) as evidence_po_line,
     cast(reasons.evidence_mo_id as varchar) as evidence_mo_id,
-    cast(reasons.first_stock_out_date as date) as first_stock_out_date
+    cast(reasons.first_stock_out_date as date) as first_stock_out_date,
+    cast(reasons.latest_ship_date as date) as latest_ship_date
 
 from late_lines
 left join {{ ref('int_sales_order_line_delay_reasons') }} as reasons
