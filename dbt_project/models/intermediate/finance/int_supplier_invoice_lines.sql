@@ -1,0 +1,134 @@
+{#
+    Supplier (AP) invoice lines with their PO line and what had been received and
+    invoiced on it when the line was booked - the inputs of the three-way match, the
+    GR/IR balance and the invoice-vs-PO price variance. One row per current invoice
+    line (credit notes `SC-` have negative quantities and amounts).
+    - invoiced_value = qty_invoiced x invoice unit price, else the invoice amount when
+      either is missing; invoiced_value_cc at the rate of the invoice date.
+    - qty_invoiced_before: invoiced on the same PO line by earlier lines (invoice date,
+      then invoice_id, then the line number).
+    - qty_received_net_by_invoice_date: the PO line's net receipts posted on or before
+      the invoice date (int_goods_receipt_movements).
+    An invoice line whose po_id / po_line is not a current PO line keeps NULL PO
+    columns and is_po_line_known = false.
+#}
+with
+
+invoices as (
+
+    select
+        invoice_id,
+        invoice_line,
+        supplier_id,
+        po_id,
+        po_line,
+        invoice_date,
+        qty_invoiced,
+        unit_price,
+        amount,
+        currency
+    from {{ ref('stg_supplier_invoices') }}
+
+),
+
+lines as (
+
+    select
+        po_id,
+        po_line,
+        supplier_id,
+        item_id,
+        site_id,
+        qty_ordered,
+        unit_price,
+        currency
+    from {{ ref('int_purchase_order_lines') }}
+
+),
+
+received_by_day as (
+
+    select
+        po_id,
+        po_line,
+        received_on,
+        sum(sum(qty_net)) over (
+            partition by po_id, po_line order by received_on
+            rows between unbounded preceding and current row
+        ) as qty_received_net_cumulative
+    from {{ ref('int_goods_receipt_movements') }}
+    group by po_id, po_line, received_on
+
+),
+
+matched as (
+
+    select
+        invoices.*,
+        lines.po_id is not null as is_po_line_known,
+        lines.supplier_id as po_supplier_id,
+        lines.item_id,
+        lines.site_id,
+        lines.qty_ordered,
+        lines.unit_price as po_unit_price,
+        lines.currency as po_currency,
+        coalesce(
+            {{ money_product('invoices.qty_invoiced', 'invoices.unit_price') }},
+            invoices.amount) as invoiced_value,
+        case when lines.po_id is not null then
+            coalesce(sum(invoices.qty_invoiced) over (
+                partition by invoices.po_id, invoices.po_line
+                order by invoices.invoice_date, invoices.invoice_id,
+                    length(invoices.invoice_line), invoices.invoice_line
+                rows between unbounded preceding and 1 preceding), 0)
+        end as qty_invoiced_before
+    from invoices
+    left join lines
+        on invoices.po_id = lines.po_id
+        and invoices.po_line = lines.po_line
+
+),
+
+with_receipts as (
+
+    select
+        matched.*,
+        case when matched.is_po_line_known
+            then coalesce(received_by_day.qty_received_net_cumulative, 0)
+        end as qty_received_net_by_invoice_date
+    from matched
+    asof left join received_by_day
+        on matched.po_id = received_by_day.po_id
+        and matched.po_line = received_by_day.po_line
+        and matched.invoice_date >= received_by_day.received_on
+
+)
+
+select
+    with_receipts.invoice_id,
+    with_receipts.invoice_line,
+    with_receipts.supplier_id,
+    with_receipts.po_id,
+    with_receipts.po_line,
+    with_receipts.is_po_line_known,
+    with_receipts.po_supplier_id,
+    with_receipts.item_id,
+    with_receipts.site_id,
+    with_receipts.invoice_date,
+    cast({{ dbt.date_trunc('month', 'with_receipts.invoice_date') }} as date) as month,
+    coalesce(with_receipts.qty_invoiced < 0 or with_receipts.amount < 0, false) as is_credit_note,
+    cast(with_receipts.qty_invoiced as decimal(18, 4)) as qty_invoiced,
+    cast(with_receipts.unit_price as decimal(18, 4)) as unit_price,
+    cast(with_receipts.amount as decimal(18, 4)) as amount,
+    with_receipts.currency,
+    cast(with_receipts.invoiced_value as decimal(18, 4)) as invoiced_value,
+    {{ to_company_currency('with_receipts.invoiced_value', 'with_receipts.currency', 'fx') }} as invoiced_value_cc,
+    {{ is_missing_fx_rate('with_receipts.invoiced_value', 'with_receipts.currency', 'fx') }} as is_missing_fx_rate,
+    cast(with_receipts.qty_ordered as decimal(18, 4)) as qty_ordered,
+    cast(with_receipts.po_unit_price as decimal(18, 4)) as po_unit_price,
+    with_receipts.po_currency,
+    cast(with_receipts.qty_invoiced_before as decimal(18, 4)) as qty_invoiced_before,
+    cast(with_receipts.qty_received_net_by_invoice_date as decimal(18, 4)) as qty_received_net_by_invoice_date
+
+from with_receipts
+{{ fx_join('fx', 'with_receipts.currency', 'with_receipts.invoice_date') }}
