@@ -79,15 +79,17 @@ def test_the_unposted_ap_invoice_is_the_gl_vs_subledger_grir_difference(built, w
     merged = gl.merge(subledger, on="currency", how="outer").merge(
         missing_at_po, on="currency", how="left").fillna(0)
     merged["difference"] = merged.gl.astype(float) + merged.subledger.astype(float)
-    # the ledger rounds each document to cents, the sub-ledger keeps 4 decimals
-    assert ((merged.difference + merged.at_po.astype(float)).abs() < 0.05).all(), merged
+    # the ledger rounds each document to cents, the sub-ledger keeps 4 decimals: over
+    # thousands of documents that leaves well under one unit of a currency
+    tolerance = 0.5
+    assert ((merged.difference + merged.at_po.astype(float)).abs() < tolerance).all(), merged
     by_currency = planted.groupby("currency").amount.sum()
     for currency, amount in by_currency.items():
         found = merged.set_index("currency").difference[currency]
         total = float(missing_at_po.set_index("currency").total[currency])
         assert abs(amount + total) < 0.01          # truth: minus the invoice total
         if abs(total - float(missing_at_po.set_index("currency").at_po[currency])) < 0.005:
-            assert abs(found - amount) < 0.05, (currency, found, amount)
+            assert abs(found - amount) < tolerance, (currency, found, amount)
     # the unposted invoice is in the sub-ledger: matched, not a three-way exception
     exceptions = warehouse.execute(
         f"SELECT * FROM marts.fin_three_way_match_exceptions WHERE invoice_id IN ('{ids}') "
@@ -108,7 +110,7 @@ def test_ppv_equals_the_ledgers_ppv_postings_document_by_document(built, warehou
             FROM staging.stg_gl_entries WHERE account = '5200'
             GROUP BY 1),
         mine AS (
-            SELECT ppv_leg, document_id, sum(ppv_cc) AS ppv,
+            SELECT ppv_leg, document_id, sum(ppv_cc) AS ppv, count(*) AS lines,
                    bool_or(is_missing_standard_cost) AS missing_cost
             FROM intermediate.int_purchase_price_variances GROUP BY 1, 2)
         SELECT mine.*, coalesce(gl.gl_ppv, 0) AS gl_ppv
@@ -116,8 +118,9 @@ def test_ppv_equals_the_ledgers_ppv_postings_document_by_document(built, warehou
     known = compared[~compared.missing_cost & ~compared.document_id.isin(unposted)]
     assert len(known[known.ppv_leg == "po_vs_standard"]) > 100
     assert len(known[known.ppv_leg == "invoice_vs_po"]) > 100
-    assert ((known.ppv.astype(float) - known.gl_ppv.astype(float)).abs() < 0.02).all(), \
-        known[(known.ppv.astype(float) - known.gl_ppv.astype(float)).abs() >= 0.02]
+    # the ledger rounds every line of a document to cents
+    off = (known.ppv.astype(float) - known.gl_ppv.astype(float)).abs() > 0.01 * (known.lines + 1)
+    assert not off.any(), known[off]
     # standard costs are missing exactly where the simulator planted a missing cost
     errors = _truth(built, "master_data_errors")
     planted_missing = set(errors[errors.rule == "missing_cost"].key)

@@ -62,60 +62,62 @@ monthly as (
         po_id,
         po_line,
         month,
-        sum(qty_received) as qty_received_in_month,
-        sum(qty_invoiced) as qty_invoiced_in_month
+        sum(sum(qty_received)) over w as qty_received_net,
+        sum(sum(qty_invoiced)) over w as qty_invoiced,
+        lead(month) over (partition by po_id, po_line order by month) as next_active_month
     from daily
     group by po_id, po_line, month
+    window w as (
+        partition by po_id, po_line order by month
+        rows between unbounded preceding and current row)
 
 ),
 
-spine as (
+{#
+    A month with activity is a row; a non-zero balance also carries over the quiet
+    months until the next active month (or through the as-of month): only open items
+    are expanded, not every line x month.
+#}
+carried as (
 
     select
-        line_span.po_id,
-        line_span.po_line,
-        cast(month_start as date) as month
-    from (
-        select po_id, po_line, min(month) as first_month
-        from monthly
-        group by po_id, po_line
-    ) as line_span
+        monthly.po_id,
+        monthly.po_line,
+        cast(quiet.month_start as date) as month,
+        false as has_activity,
+        monthly.qty_received_net,
+        monthly.qty_invoiced
+    from monthly
     cross join as_of
     cross join unnest(generate_series(
-        cast(line_span.first_month as timestamp),
-        cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as timestamp),
-        interval 1 month)) as months(month_start)
-
-),
-
-balances as (
-
-    select
-        spine.po_id,
-        spine.po_line,
-        spine.month,
-        cast(last_day(spine.month) as date) as month_end,
-        least(last_day(spine.month), as_of.as_of_date) as balance_date,
-        monthly.po_id is not null as has_activity,
-        sum(coalesce(monthly.qty_received_in_month, 0)) over w as qty_received_net,
-        sum(coalesce(monthly.qty_invoiced_in_month, 0)) over w as qty_invoiced
-    from spine
-    cross join as_of
-    left join monthly
-        on spine.po_id = monthly.po_id
-        and spine.po_line = monthly.po_line
-        and spine.month = monthly.month
-    window w as (
-        partition by spine.po_id, spine.po_line order by spine.month
-        rows between unbounded preceding and current row)
+        cast(monthly.month + interval 1 month as timestamp),
+        cast(coalesce(
+            monthly.next_active_month - interval 1 month,
+            {{ dbt.date_trunc('month', 'as_of.as_of_date') }}) as timestamp),
+        interval 1 month)) as quiet(month_start)
+    where monthly.qty_received_net <> monthly.qty_invoiced
 
 ),
 
 open_items as (
 
-    select *
-    from balances
-    where has_activity or qty_received_net <> qty_invoiced
+    select
+        po_id,
+        po_line,
+        month,
+        cast(last_day(month) as date) as month_end,
+        least(last_day(month), as_of.as_of_date) as balance_date,
+        has_activity,
+        qty_received_net,
+        qty_invoiced
+    from (
+        select po_id, po_line, month, true as has_activity, qty_received_net, qty_invoiced
+        from monthly
+        union all
+        select po_id, po_line, month, has_activity, qty_received_net, qty_invoiced
+        from carried
+    ) as line_months
+    cross join as_of
 
 ),
 

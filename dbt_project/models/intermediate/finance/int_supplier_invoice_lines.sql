@@ -5,10 +5,13 @@
     line (credit notes `SC-` have negative quantities and amounts).
     - invoiced_value = qty_invoiced x invoice unit price, else the invoice amount when
       either is missing; invoiced_value_cc at the rate of the invoice date.
-    - qty_invoiced_before: invoiced on the same PO line by earlier lines (invoice date,
-      then invoice_id, then the line number).
-    - qty_received_net_by_invoice_date: the PO line's net receipts posted on or before
-      the invoice date (int_goods_receipt_movements).
+    - qty_invoiced_before: invoiced on the same PO line by earlier invoice lines with a
+      positive quantity (invoice date, then invoice_id, then the line number); credit
+      notes settle returns, not deliveries, and are left out.
+    - qty_received_by_invoice_date: the PO line's receipts posted on or before the
+      invoice date, net of rejects and reversals; returns to the supplier are not
+      deducted (a return is matched by its credit note, not against the invoice of the
+      goods) (int_goods_receipt_movements).
     An invoice line whose po_id / po_line is not a current PO line keeps NULL PO
     columns and is_po_line_known = false.
 #}
@@ -55,8 +58,9 @@ received_by_day as (
         sum(sum(qty_net)) over (
             partition by po_id, po_line order by received_on
             rows between unbounded preceding and current row
-        ) as qty_received_net_cumulative
+        ) as qty_received_cumulative
     from {{ ref('int_goods_receipt_movements') }}
+    where movement <> 'return_to_supplier'
     group by po_id, po_line, received_on
 
 ),
@@ -76,7 +80,7 @@ matched as (
             {{ money_product('invoices.qty_invoiced', 'invoices.unit_price') }},
             invoices.amount) as invoiced_value,
         case when lines.po_id is not null then
-            coalesce(sum(invoices.qty_invoiced) over (
+            coalesce(sum(case when invoices.qty_invoiced > 0 then invoices.qty_invoiced end) over (
                 partition by invoices.po_id, invoices.po_line
                 order by invoices.invoice_date, invoices.invoice_id,
                     length(invoices.invoice_line), invoices.invoice_line
@@ -94,8 +98,8 @@ with_receipts as (
     select
         matched.*,
         case when matched.is_po_line_known
-            then coalesce(received_by_day.qty_received_net_cumulative, 0)
-        end as qty_received_net_by_invoice_date
+            then coalesce(received_by_day.qty_received_cumulative, 0)
+        end as qty_received_by_invoice_date
     from matched
     asof left join received_by_day
         on matched.po_id = received_by_day.po_id
@@ -128,7 +132,7 @@ select
     cast(with_receipts.po_unit_price as decimal(18, 4)) as po_unit_price,
     with_receipts.po_currency,
     cast(with_receipts.qty_invoiced_before as decimal(18, 4)) as qty_invoiced_before,
-    cast(with_receipts.qty_received_net_by_invoice_date as decimal(18, 4)) as qty_received_net_by_invoice_date
+    cast(with_receipts.qty_received_by_invoice_date as decimal(18, 4)) as qty_received_by_invoice_date
 
 from with_receipts
 {{ fx_join('fx', 'with_receipts.currency', 'with_receipts.invoice_date') }}

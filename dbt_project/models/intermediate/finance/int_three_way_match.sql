@@ -2,12 +2,14 @@
     Three-way match of every supplier invoice line: PO (ordered qty, price) vs receipts
     (net received on or before the invoice date) vs invoice. Tolerances are vars in
     percent: three_way_match_qty_tolerance_pct (0), three_way_match_price_tolerance_pct
-    (2). With qc = invoiced on the PO line up to and including this line:
+    (2). With qc = invoiced on the PO line up to and including this line (invoice
+    lines with a positive quantity; credit notes settle returns and are not checked):
     - no_po_line          the invoice names no current PO line
     - currency_mismatch   invoice currency <> PO currency
-    - qty_over_received   qc > received net by the invoice date x (1 + qty tol)
+    - qty_over_received   qc > received by the invoice date (net of rejects and
+                          reversals; returns to supplier are matched by credit notes)
+                          x (1 + qty tol)
     - qty_over_ordered    qc > ordered x (1 + qty tol)
-      (quantity checks on invoice lines with a positive quantity; credit notes reduce qc)
     - price_mismatch      |invoice price - PO price| > PO price x price tol (same currency)
     Amount at stake (invoice currency, signed; _cc at the invoice date's rate): the whole
     line for no_po_line / currency_mismatch; else excess qty x invoice price (quantity
@@ -37,7 +39,7 @@ flagged as (
         coalesce(
             is_po_line_known and qty_invoiced > 0
             and qty_invoiced_cumulative
-                > qty_received_net_by_invoice_date * (1 + cast({{ qty_tolerance }} as decimal(18, 8)) / 100),
+                > qty_received_by_invoice_date * (1 + cast({{ qty_tolerance }} as decimal(18, 8)) / 100),
             false) as is_qty_over_received,
         coalesce(
             is_po_line_known and qty_invoiced > 0
@@ -61,7 +63,7 @@ excess as (
             when is_qty_over_received or is_qty_over_ordered
                 then greatest(least(
                     qty_invoiced,
-                    qty_invoiced_cumulative - least(qty_received_net_by_invoice_date, qty_ordered)), 0)
+                    qty_invoiced_cumulative - least(qty_received_by_invoice_date, qty_ordered)), 0)
             else 0
         end as qty_excess
     from flagged

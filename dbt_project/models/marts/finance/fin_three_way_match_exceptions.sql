@@ -21,7 +21,7 @@ select
     cast(is_qty_over_ordered as boolean) as is_qty_over_ordered,
     cast(is_price_mismatch as boolean) as is_price_mismatch,
     cast(qty_ordered as decimal(18, 4)) as qty_ordered,
-    cast(qty_received_net_by_invoice_date as decimal(18, 4)) as qty_received_net,
+    cast(qty_received_by_invoice_date as decimal(18, 4)) as qty_received,
     cast(qty_invoiced as decimal(18, 4)) as qty_invoiced,
     cast(qty_invoiced_cumulative as decimal(18, 4)) as qty_invoiced_cumulative,
     cast(qty_excess as decimal(18, 4)) as qty_excess,
