@@ -3,7 +3,8 @@
     confirmation (earliest confirmed_at, ties by confirmation_id) sets the supplier
     deadline; every later one is a re-confirmation, counted but never used as the
     deadline. The latest confirmation (latest confirmed_at, ties by the highest
-    confirmation_id) gives the latest confirmed date.
+    confirmation_id) gives the latest confirmed date and quantity; the one before it
+    gives the previous confirmed date (a slip = latest > previous, po_chase_list).
 #}
 with
 
@@ -39,6 +40,8 @@ select
     max(case when rank_first = 1 then confirmed_qty end) as first_confirmed_qty,
     max(case when rank_latest = 1 then confirmed_at end) as latest_confirmed_at,
     max(case when rank_latest = 1 then confirmed_date end) as latest_confirmed_date,
+    max(case when rank_latest = 1 then confirmed_qty end) as latest_confirmed_qty,
+    max(case when rank_latest = 2 then confirmed_date end) as previous_confirmed_date,
     count(*) as confirmation_count,
     count(*) - 1 as reconfirmation_count
 

@@ -1,8 +1,10 @@
 {#
     Supplier delivery performance by month: one row per supplier and month (the month
-    of the lines' deadline) with at least one due line. Only due lines enter
-    (docs/conventions.md). Percentages are 0-100 with 2 decimals, NULL when the
-    denominator is 0; other ratios have 4 decimals.
+    of the lines' deadline) with at least one due line or a purchase price variance.
+    Only due lines enter the delivery measures (docs/conventions.md). Percentages are
+    0-100 with 2 decimals, NULL when the denominator is 0; other ratios have 4
+    decimals. ppv_cc: both legs of int_purchase_price_variances in the month of the
+    receipt / invoice (the same events as fin_ppv_monthly).
 #}
 with
 
@@ -39,6 +41,46 @@ measures as (
     from due_lines
     group by supplier_id, month
 
+),
+
+price_variances as (
+
+    select
+        supplier_id,
+        month,
+        sum(ppv_cc) as ppv_cc
+    from {{ ref('int_purchase_price_variances') }}
+    group by supplier_id, month
+
+),
+
+supplier_months as (
+
+    select
+        coalesce(measures.supplier_id, price_variances.supplier_id) as supplier_id,
+        coalesce(measures.month, price_variances.month) as month,
+        coalesce(measures.lines_due, 0) as lines_due,
+        coalesce(measures.lines_on_time, 0) as lines_on_time,
+        coalesce(measures.lines_in_full, 0) as lines_in_full,
+        coalesce(measures.lines_otif, 0) as lines_otif,
+        coalesce(measures.lines_on_time_to_need, 0) as lines_on_time_to_need,
+        coalesce(measures.lines_confirmed, 0) as lines_confirmed,
+        coalesce(measures.lines_confirmed_within_window, 0) as lines_confirmed_within_window,
+        coalesce(measures.lines_confirmed_after_need_date, 0) as lines_confirmed_after_need_date,
+        coalesce(measures.lines_received, 0) as lines_received,
+        measures.lead_time_days_sum,
+        measures.lead_time_std,
+        measures.lead_time_p90,
+        coalesce(measures.lines_with_planned_lead_time, 0) as lines_with_planned_lead_time,
+        measures.lead_time_error_days_sum,
+        coalesce(measures.qty_received, 0) as qty_received,
+        coalesce(measures.qty_rejected, 0) as qty_rejected,
+        price_variances.ppv_cc
+    from measures
+    full outer join price_variances
+        on measures.supplier_id = price_variances.supplier_id
+        and measures.month = price_variances.month
+
 )
 
 select
@@ -65,6 +107,7 @@ select
     cast({{ ratio('lead_time_error_days_sum', 'lines_with_planned_lead_time', 4) }} as decimal(18, 4)) as lead_time_error_days,
     cast(qty_received as decimal(18, 4)) as qty_received,
     cast(qty_rejected as decimal(18, 4)) as qty_rejected,
-    {{ pct('qty_rejected', 'qty_received') }} as reject_rate_pct
+    {{ pct('qty_rejected', 'qty_received') }} as reject_rate_pct,
+    cast(ppv_cc as decimal(18, 4)) as ppv_cc
 
-from measures
+from supplier_months
