@@ -27,9 +27,9 @@ with
 cycle as (
 
     select
-        int_sop_cycle.*,
-        cast(cycle - interval 1 month as date) as kpi_month
-    from {{ ref('int_sop_cycle') }}
+        sop_cycle.*,
+        cast(sop_cycle.cycle - interval 1 month as date) as kpi_month
+    from {{ ref('int_sop_cycle') }} as sop_cycle
 
 ),
 
