@@ -4,10 +4,14 @@
     (inventory_policy) within its lead time (projection dates up to as-of + ceil(lead
     time days)). docs/planning.md has the rules:
     - reorder_point_date: the first projection date below the reorder point;
+      safety_stock_breach_date: the first projection date below the safety stock;
       shortage_date: the first projection date below zero (26 weeks; NULL when none) -
       the stock-out the order prevents;
-    - order_by_date = shortage date - lead time, or the reorder-point date when no
-      stock-out is projected; never before the as-of date;
+    - order_by_date = safety-stock breach date - lead time (an order placed then
+      arrives as the projection reaches the safety stock; ordering at the stock-out
+      date - lead time would spend the whole safety stock), or the reorder-point date
+      when the safety stock is not breached within the 26 weeks; never before the
+      as-of date;
     - inventory position at the order-by date = available now + every open scheduled
       receipt - forecast demand of the weeks before the order-by date's week;
     - suggested qty = order-up-to - inventory position, rounded up to a whole unit and
@@ -64,6 +68,8 @@ signals as (
                 and projection.projection_date <= as_of.as_of_date + policy.lead_time_days
                 then projection.projection_date
         end) as reorder_point_date,
+        min(case when projection.projected_available_qty < policy.safety_stock_qty
+            then projection.projection_date end) as safety_stock_breach_date,
         min(case when projection.projected_available_qty < 0 then projection.projection_date end) as shortage_date
     from policy
     cross join as_of
@@ -80,10 +86,11 @@ triggered as (
         policy.*,
         signals.qty_available_now,
         signals.reorder_point_date,
+        signals.safety_stock_breach_date,
         signals.shortage_date,
         greatest(
             as_of.as_of_date,
-            coalesce(signals.shortage_date - policy.lead_time_days, signals.reorder_point_date)
+            coalesce(signals.safety_stock_breach_date - policy.lead_time_days, signals.reorder_point_date)
         ) as order_by_date,
         coalesce(open_supply.qty_scheduled_receipts, 0) as qty_scheduled_receipts
     from policy
@@ -183,6 +190,7 @@ select
     cast(order_up_to_qty as decimal(18, 4)) as order_up_to_qty,
     cast(lead_time_days as integer) as lead_time_days,
     cast(reorder_point_date as date) as reorder_point_date,
+    cast(safety_stock_breach_date as date) as safety_stock_breach_date,
     cast(shortage_date as date) as shortage_date,
     cast(order_by_date as date) as order_by_date,
     cast(order_by_date + lead_time_days as date) as expected_receipt_date,
