@@ -3,7 +3,8 @@
     by cutoff: for each snapshot, the forecast of its first week (lag_weeks = 1)
     against the orders of that week (demand_history). Only complete weeks (up to the
     forecast cutoff of the as-of date) in the last var policy_history_weeks (26) are
-    used. forecast_error_rmse = sqrt(mean(error^2)); error = forecast - actual.
+    used. forecast_error_rmse = sqrt(mean(error^2)); error = forecast - actual (sums
+    exact in decimals, so the result does not depend on the thread count).
 #}
 {%- set weeks = var('policy_history_weeks') | int %}
 with
@@ -24,7 +25,7 @@ errors as (
         lag_one.item_id,
         lag_one.site_id,
         lag_one.week,
-        lag_one.forecast - cast(history.demand_qty as double) as error
+        cast(lag_one.forecast as decimal(38, 8)) - history.demand_qty as error
     from lag_one
     inner join {{ ref('demand_history') }} as history
         on lag_one.item_id = history.item_id
@@ -37,8 +38,8 @@ select
     item_id,
     site_id,
     cast(count(*) as integer) as forecast_errors,
-    sqrt(avg(error * error)) as forecast_error_rmse,
-    avg(error) as forecast_error_mean
+    {{ root_mean_square('error') }} as forecast_error_rmse,
+    cast(sum(error) as double) / count(*) as forecast_error_mean
 
 from errors
 group by item_id, site_id

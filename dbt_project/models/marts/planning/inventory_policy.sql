@@ -78,7 +78,7 @@ recent_demand as (
         weekly_demand.site_id,
         count(*) as demand_weeks,
         avg(weekly_demand.demand_qty) as demand_mean,
-        stddev_samp(cast(weekly_demand.demand_qty as double)) as demand_std
+        {{ stddev_samp_decimal('weekly_demand.demand_qty') }} as demand_std
     from weekly_demand
     cross join as_of
     where weekly_demand.week > as_of.forecast_cutoff - {{ 7 * history_weeks }}
@@ -139,7 +139,7 @@ forecast_over_lead_time as (
         forecast.item_id,
         forecast.site_id,
         any_value(forecast.cutoff) as forecast_cutoff,
-        avg(forecast.forecast) as demand_mean
+        avg(cast(forecast.forecast as decimal(18, 8))) as demand_mean
     from {{ ref('int_demand_forecast_latest') }} as forecast
     inner join lead_times
         on forecast.item_id = lead_times.item_id

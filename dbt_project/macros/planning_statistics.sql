@@ -1,4 +1,6 @@
 {#
+    Statistics of the planning models.
+
     inverse_normal_cdf(p): z such that P(Z <= z) = p for a standard normal Z, as a
     DOUBLE SQL expression; NULL outside 0 < p < 1. Peter J. Acklam's rational
     approximation (relative error < 1.15e-9: every z rounded to 4 decimals is exact),
@@ -38,4 +40,29 @@
         {%- set ns.expr = '(' ~ ns.expr ~ ') * ' ~ x ~ ' + ' ~ (coefficient | string) -%}
     {%- endfor -%}
     {{ ns.expr }}
+{%- endmacro %}
+
+
+{#
+    Sample standard deviation of a DECIMAL column (quantities), deterministic whatever
+    the thread count: the sums are exact decimals, only the last division and the
+    square root are floating point (as stddev_samp_days for integer days). NULL under
+    two values. Use inside an aggregate query; round it with round4().
+#}
+{% macro stddev_samp_decimal(column) -%}
+    {%- set x = 'cast(' ~ column ~ ' as decimal(38, 8))' -%}
+    case
+        when count({{ column }}) < 2 then null
+        else sqrt(greatest(
+            cast(count({{ column }}) * sum({{ x }} * {{ x }}) - sum({{ x }}) * sum({{ x }}) as double)
+            / (count({{ column }}) * (count({{ column }}) - 1)),
+            0))
+    end
+{%- endmacro %}
+
+
+{# Root mean square of a numeric column, from an exact decimal sum of squares. #}
+{% macro root_mean_square(column) -%}
+    {%- set x = 'cast(' ~ column ~ ' as decimal(38, 8))' -%}
+    sqrt(cast(sum({{ x }} * {{ x }}) as double) / count({{ column }}))
 {%- endmacro %}
