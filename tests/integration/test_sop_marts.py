@@ -31,15 +31,17 @@ KEYS = {
 def _has_forecasts(warehouse: Path) -> bool:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return bool(con.execute(
+        exists = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'forecast' "
-            "AND table_name = 'demand_forecast_monthly'").fetchall()[0][0])
+            "AND table_name = 'demand_forecast_monthly'").fetchall()[0][0]
+        return bool(exists) and bool(con.execute(
+            "SELECT count(*) FROM forecast.demand_forecast_monthly").fetchall()[0][0])
     finally:
         con.close()
 
 
 def _fabricate_forecasts(warehouse: Path, weekly_cutoffs: int = 6) -> None:
-    """Stand-in for the forecasting asset while the core run does not write the
+    """Stand-in for the forecasting asset when the core run has not filled the
     forecast tables: snapshots of forecasting.forecast on marts.demand_history, in the
     pinned layout (models/marts/planning/_forecast__sources.yml)."""
     import forecasting
@@ -86,8 +88,10 @@ def _fabricate_forecasts(warehouse: Path, weekly_cutoffs: int = 6) -> None:
         con.register("weekly_frame", pd.concat(weekly))
         con.register("monthly_frame", pd.concat(monthly))
         con.execute("CREATE SCHEMA IF NOT EXISTS forecast")
-        con.execute("CREATE TABLE forecast.demand_forecast AS SELECT * FROM weekly_frame")
-        con.execute("CREATE TABLE forecast.demand_forecast_monthly AS SELECT * FROM monthly_frame")
+        con.execute("CREATE OR REPLACE TABLE forecast.demand_forecast AS "
+                    "SELECT * FROM weekly_frame")
+        con.execute("CREATE OR REPLACE TABLE forecast.demand_forecast_monthly AS "
+                    "SELECT * FROM monthly_frame")
     finally:
         con.close()
 
