@@ -14,8 +14,9 @@
       usage_value is NULL when a day with usage had no standard cost.
     - Scrap (write-downs): scrap movements, valued the same way; in the company
       currency at each scrap day's rate.
-    - Stocked days: the days from the first day the item x site held stock (on hand
-      > 0) on; stock-out days: stocked days ending with on hand <= 0.
+    - Stocked days: the days from the first day stock came in (the first positive
+      movement: opening balance, receipt, production, transfer in), also when it left
+      the same day; stock-out days: stocked days ending with on hand <= 0.
     - last_usage_date: the latest day with usage up to the period end (any earlier
       month included); NULL when never used.
 #}
@@ -33,7 +34,7 @@ series as (
         item_id,
         site_id,
         min(date_day) as first_day,
-        min(case when qty_on_hand > 0 then date_day end) as first_stocked_day
+        min(case when qty_in > 0 then date_day end) as first_stocked_day
     from daily
     group by item_id, site_id
 
