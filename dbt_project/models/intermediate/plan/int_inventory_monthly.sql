@@ -40,16 +40,16 @@ series as (
 
 ),
 
+{# the few scrap days, filtered before the rate join #}
 scrap_days as (
 
     select
-        daily.item_id,
-        daily.site_id,
-        daily.month,
-        {{ to_company_currency(money_product('daily.qty_scrapped', 'daily.standard_cost'), 'daily.currency', 'fx') }} as scrap_value_cc
-    from daily
-    {{ fx_join('fx', 'daily.currency', 'daily.date_day') }}
-    where daily.qty_scrapped <> 0
+        scrapped.item_id,
+        scrapped.site_id,
+        scrapped.month,
+        {{ to_company_currency(money_product('scrapped.qty_scrapped', 'scrapped.standard_cost'), 'scrapped.currency', 'fx') }} as scrap_value_cc
+    from (select * from daily where qty_scrapped <> 0) as scrapped
+    {{ fx_join('fx', 'scrapped.currency', 'scrapped.date_day') }}
 
 ),
 
