@@ -23,6 +23,8 @@
     built from, and the settings it reads) are kept in the table's comment
     (record_incremental_state, a post-hook). Without a stored state, or when the
     fingerprint differs (the logic or a setting changed), every day is rebuilt.
+    Macros are not in the fingerprint: after changing one the models use (currency,
+    rounding), run `dbt build --full-refresh`.
 #}
 
 {# The rebuild date as 'YYYY-MM-DD' (only called in incremental runs). #}
