@@ -15,10 +15,40 @@
 
     Value: qty_on_hand x the standard cost of the item x site valid that day
     (int_item_site_versions), in the item-site currency, and in the company currency
-    at the day's rate.
+    at the day's rate. qty_scrapped (scrap movements) is the stock written off.
+
+    Incremental (macros/inventory_incremental.sql): an incremental run rebuilds the
+    days from the rebuild date on. Their opening balance is the sum of every movement
+    before the first day they need (the rebuild date less the demand window), so no
+    stored row is read and the result equals a full refresh.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rebuilt_days() }}",
+        post_hook="{{ record_incremental_state() }}",
+    )
+}}
+-- depends_on: {{ source('raw', 'inventory_movements') }}
+-- depends_on: {{ source('raw', 'item_sites') }}
+-- depends_on: {{ source('raw', 'fx_rates') }}
 {%- set window_days = var('days_of_supply_window_days') | int %}
+{%- set rebuild_from = inventory_rebuild_from() if is_incremental() else none %}
+{#- the first day a rebuild reads: its demand window reaches back window_days - 1 days #}
+{%- set read_from = "date '" ~ rebuild_from ~ "' - interval " ~ (window_days - 1) ~ " day" if rebuild_from else none %}
 with
+
+stock_movements as (
+
+    select item_id, site_id, posted_on, movement_type, qty
+    from {{ ref('stg_inventory_movements') }}
+    where posted_on <= {{ as_of_date() }}
+      and item_id is not null
+      and site_id is not null
+
+),
 
 movements as (
 
@@ -29,30 +59,46 @@ movements as (
         sum(qty) as qty_net,
         sum(case when qty > 0 then qty else 0 end) as qty_in,
         sum(case when qty < 0 then -qty else 0 end) as qty_out,
-        sum(case when movement_type in ('sale', 'consumption', 'issue', 'transfer_out') then -qty else 0 end) as qty_demand
-    from {{ ref('stg_inventory_movements') }}
-    where posted_on <= {{ as_of_date() }}
-      and item_id is not null
-      and site_id is not null
+        sum(case when movement_type in ('sale', 'consumption', 'issue', 'transfer_out') then -qty else 0 end) as qty_demand,
+        sum(case when movement_type = 'scrap' then -qty else 0 end) as qty_scrapped
+    from stock_movements
+    {%- if read_from %}
+    where posted_on >= {{ read_from }}
+    {%- endif %}
     group by item_id, site_id, posted_on
 
 ),
 
 series as (
 
-    select item_id, site_id, min(posted_on) as first_day
-    from movements
+    select
+        item_id,
+        site_id,
+        min(posted_on) as first_day
+        {%- if read_from %},
+        sum(case when posted_on < {{ read_from }} then qty else 0 end) as qty_opening
+        {%- endif %}
+    from stock_movements
     group by item_id, site_id
 
 ),
 
 days as (
 
-    select series.item_id, series.site_id, series.first_day, calendar.date_day, calendar.month
+    select
+        series.item_id,
+        series.site_id,
+        series.first_day,
+        {{ 'series.qty_opening' if read_from else '0' }} as qty_opening,
+        calendar.date_day,
+        calendar.month
     from series
     inner join {{ ref('int_calendar') }} as calendar
         on calendar.date_day >= series.first_day
         and calendar.date_day <= {{ as_of_date() }}
+        {%- if read_from %}
+        and calendar.date_day >= {{ read_from }}
+        {%- endif %}
 
 ),
 
@@ -66,7 +112,8 @@ balances as (
         cast(coalesce(movements.qty_in, 0) as decimal(18, 4)) as qty_in,
         cast(coalesce(movements.qty_out, 0) as decimal(18, 4)) as qty_out,
         cast(coalesce(movements.qty_demand, 0) as decimal(18, 4)) as qty_demand,
-        cast(sum(coalesce(movements.qty_net, 0)) over (
+        cast(coalesce(movements.qty_scrapped, 0) as decimal(18, 4)) as qty_scrapped,
+        cast(days.qty_opening + sum(coalesce(movements.qty_net, 0)) over (
             partition by days.item_id, days.site_id order by days.date_day
             rows between unbounded preceding and current row) as decimal(18, 4)) as qty_on_hand,
         cast(sum(coalesce(movements.qty_demand, 0)) over (
@@ -131,6 +178,7 @@ select
     divided.qty_in,
     divided.qty_out,
     divided.qty_demand,
+    divided.qty_scrapped,
     divided.qty_on_hand,
     divided.qty_demand_window,
     cast(divided.window_days as integer) as window_days,
@@ -154,3 +202,6 @@ select
 
 from divided
 {{ fx_join('fx', 'divided.currency', 'divided.date_day') }}
+{%- if rebuild_from %}
+where divided.date_day >= date '{{ rebuild_from }}'
+{%- endif %}

@@ -3,7 +3,24 @@
     and the stock-out flag. Days of supply = max(on hand, 0) / trailing average daily
     demand (NOT yet the forecast: see docs/kpi_catalog.md); NULL when there was no
     demand in the window. Stock-out = on hand <= 0 at the end of the day.
+
+    Incremental like int_inventory_daily (macros/inventory_incremental.sql): an
+    incremental run copies the days from its rebuild date on.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_rebuilt_days() }}",
+        post_hook="{{ record_incremental_state() }}",
+    )
+}}
+-- depends_on: {{ source('raw', 'inventory_movements') }}
+-- depends_on: {{ source('raw', 'item_sites') }}
+-- depends_on: {{ source('raw', 'fx_rates') }}
+-- depends_on: {{ ref('int_as_of') }}
+{%- set rebuild_from = inventory_rebuild_from() if is_incremental() else none %}
 select
     cast(item_id as varchar) as item_id,
     cast(site_id as varchar) as site_id,
@@ -23,3 +40,6 @@ select
     cast(is_missing_fx_rate as boolean) as is_missing_fx_rate
 
 from {{ ref('int_inventory_daily') }}
+{%- if rebuild_from %}
+where date_day >= date '{{ rebuild_from }}'
+{%- endif %}
