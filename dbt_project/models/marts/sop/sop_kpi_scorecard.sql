@@ -18,10 +18,12 @@
       kpi_customer_service_monthly (lines, quantities) over the site's customers;
     - supplier OTD: on-time due PO lines / due PO lines of the site whose deadline
       falls in the month (fct_purchase_order_lines);
-    - inventory value: on hand at standard cost on cycle_as_of (int_inventory_daily).
-    Not computed here yet (NULL columns): inventory_turns and excess_obsolete_value_cc
-    (kpi_inventory_monthly / fin_inventory_valuation_monthly), cash_to_cash_days
-    (fin_cash_to_cash_monthly) - filled when those marts exist.
+    - inventory value: on hand at standard cost on cycle_as_of (int_inventory_daily);
+    - inventory turns: the site's COGS of the last twelve months / its average
+      inventory over them (sum over its item-sites of kpi_inventory_monthly, one
+      currency per site); E&O value: excess + obsolete value in company currency of
+      the kpi month (kpi_inventory_monthly);
+    - cash-to-cash days: the company's, of the kpi month (fin_cash_to_cash_monthly).
 #}
 with
 
@@ -96,6 +98,29 @@ stock as (
         on daily.date_day = cycle.cycle_as_of
     group by daily.site_id
 
+),
+
+inventory as (
+
+    select
+        monthly.site_id,
+        {{ ratio('sum(monthly.cogs_ltm)', 'sum(monthly.avg_inventory_value_ltm)', 4) }} as inventory_turns,
+        sum(coalesce(monthly.excess_value_cc, 0) + coalesce(monthly.obsolete_value_cc, 0))
+            as excess_obsolete_value_cc
+    from {{ ref('kpi_inventory_monthly') }} as monthly
+    inner join cycle
+        on monthly.month = cycle.kpi_month
+    group by monthly.site_id
+
+),
+
+cash_to_cash as (
+
+    select cash.cash_to_cash_days
+    from {{ ref('fin_cash_to_cash_monthly') }} as cash
+    inner join cycle
+        on cash.month = cycle.kpi_month
+
 )
 
 select
@@ -113,9 +138,9 @@ select
     cast(coalesce(suppliers.lines_due, 0) as bigint) as po_lines_due,
     {{ pct('suppliers.lines_on_time', 'suppliers.lines_due') }} as supplier_otd_pct,
     cast(stock.inventory_value_cc as decimal(18, 4)) as inventory_value_cc,
-    cast(null as decimal(18, 4)) as inventory_turns,
-    cast(null as decimal(18, 4)) as excess_obsolete_value_cc,
-    cast(null as decimal(18, 2)) as cash_to_cash_days
+    cast(inventory.inventory_turns as decimal(18, 4)) as inventory_turns,
+    cast(inventory.excess_obsolete_value_cc as decimal(18, 4)) as excess_obsolete_value_cc,
+    cast(cash_to_cash.cash_to_cash_days as decimal(18, 2)) as cash_to_cash_days
 
 from sites
 cross join cycle
@@ -127,3 +152,7 @@ left join suppliers
     on sites.site_id = suppliers.site_id
 left join stock
     on sites.site_id = stock.site_id
+left join inventory
+    on sites.site_id = inventory.site_id
+left join cash_to_cash
+    on true
