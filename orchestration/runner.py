@@ -1,4 +1,5 @@
-"""Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does.
+"""Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does:
+the core job, then the S&OP cycle of the as-of month and the snapshot published again.
 
 The in-process executor runs one step at a time, so the single-writer rule of DuckDB
 holds without a daemon; each multiprocess step would also cost seconds here.
@@ -47,15 +48,45 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
                             "meta.ingest_ledger").fetchall()[0][0]
     finally:
         con.close()
-    result = defs.resolve_job_def("core").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    def execute(job: str, **kwargs):
+        return defs.resolve_job_def(job).execute_in_process(
+            instance=dg.DagsterInstance.get(), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            **kwargs)
+
+    results = [execute("core")]
+    # then the S&OP cycle of the as-of month, and the snapshot again so it holds it
+    cycle = _current_cycle(settings, defs) if results[0].success else None
+    if cycle is not None:
+        results.append(execute("sop_cycle", partition_key=cycle))
+        if results[-1].success:
+            results.append(execute("publish"))
+    success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
-    if not result.success:
-        summary.failures = [_failure_line(e) for e in result.all_events if e.is_step_failure]
-    return RunOutcome(result.success, summary, time.perf_counter() - started, generated)
+    if not success:
+        summary.failures = [_failure_line(e) for r in results for e in r.all_events
+                            if e.is_step_failure]
+    return RunOutcome(success, summary, time.perf_counter() - started, generated)
+
+
+def _current_cycle(settings: Settings, defs) -> str | None:
+    """The partition key of the S&OP cycle of the as-of date, when the sop_cycle job
+    exists and has that month."""
+    from .ingestion.loader import connect
+    from .planning.cycle import cycle_of
+
+    if "sop_cycle" not in {job.name for job in defs.jobs or ()}:
+        return None
+    con = connect(settings.warehouse)
+    try:
+        as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()
+    finally:
+        con.close()
+    if not as_of or as_of[0][0] is None:
+        return None
+    key = cycle_of(as_of[0][0]).isoformat()
+    partitions = defs.resolve_job_def("sop_cycle").partitions_def
+    return key if partitions.has_partition_key(key) else None
 
 
 def _failure_line(event) -> str:
