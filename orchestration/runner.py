@@ -1,5 +1,5 @@
 """Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does:
-the core job, then the S&OP cycle of the as-of month and the snapshot published again.
+the core job, the S&OP cycle of the as-of month, then the published snapshot.
 
 The in-process executor runs one step at a time, so the single-writer rule of DuckDB
 holds without a daemon; each multiprocess step would also cost seconds here.
@@ -54,13 +54,18 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             **kwargs)
 
-    results = [execute("core")]
-    # then the S&OP cycle of the as-of month, and the snapshot again so it holds it
-    cycle = _current_cycle(settings, defs) if results[0].success else None
-    if cycle is not None:
-        results.append(execute("sop_cycle", partition_key=cycle))
-        if results[-1].success:
-            results.append(execute("publish"))
+    # The core job, its publish step held back until the S&OP cycle of the as-of month
+    # is built too, so the snapshot is published once and holds both.
+    published = dg.AssetKey(["published", "warehouse"])
+    has_cycle = "sop_cycle" in {job.name for job in defs.jobs or ()}
+    core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
+    results = [execute("core", asset_selection=list(core_keys - {published}))
+               if has_cycle else execute("core")]
+    if has_cycle and results[0].success:
+        cycle = _current_cycle(settings, defs)
+        if cycle is not None:
+            results.append(execute("sop_cycle", partition_key=cycle))
+        results.append(execute("publish"))
     success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
     if not success:
@@ -71,12 +76,10 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
 
 def _current_cycle(settings: Settings, defs) -> str | None:
     """The partition key of the S&OP cycle of the as-of date, when the sop_cycle job
-    exists and has that month."""
+    has that month."""
     from .ingestion.loader import connect
     from .planning.cycle import cycle_of
 
-    if "sop_cycle" not in {job.name for job in defs.jobs or ()}:
-        return None
     con = connect(settings.warehouse)
     try:
         as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()

@@ -73,14 +73,14 @@ def family_plots(history: pd.DataFrame, weekly: pd.DataFrame, monthly: pd.DataFr
                    label="orders")
         _band(right, pd.to_datetime(fm["month"]), fm)
         right.set_title(f"{family} @ {top_site}, monthly (S&OP)", fontsize=9)
-        for ax in (left, right):
-            locator = mdates.AutoDateLocator(maxticks=6)
+        for ax, months in ((left, [1, 4, 7, 10]), (right, [1, 7])):
+            locator = mdates.MonthLocator(bymonth=months)
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
             ax.tick_params(labelsize=7)
             ax.set_ylim(bottom=0)
         left.legend(fontsize=6, loc="upper left")
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.05, right=0.99, top=0.88, bottom=0.14, wspace=0.15)
         parts.append(f"**{family}**\n\n![{family}](data:image/png;base64,{_png(fig)})")
         plt.close(fig)
     return "\n\n".join(parts)
