@@ -49,10 +49,7 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     finally:
         con.close()
     def execute(job: str, **kwargs):
-        return defs.resolve_job_def(job).execute_in_process(
-            instance=dg.DagsterInstance.get(), raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            **kwargs)
+        return _execute(defs, job, log_level, **kwargs)
 
     # The core job, its publish step held back until the S&OP cycle of the as-of month
     # is built too, so the snapshot is published once and holds both.
@@ -72,6 +69,38 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
         summary.failures = [_failure_line(e) for r in results for e in r.all_events
                             if e.is_step_failure]
     return RunOutcome(success, summary, time.perf_counter() - started, generated)
+
+
+def run_sop_cycle(settings: Settings, cycle: str | None = None,
+                  log_level: str = "INFO") -> tuple[bool, str, list[str]]:
+    """Re-run one S&OP cycle (partition key 'YYYY-MM-01'; None = the as-of month) on the
+    warehouse as it is, then publish the snapshot: (success, cycle, failures).
+    ValueError when there is no such cycle."""
+    dagster_home(settings)
+    from .definitions import defs
+
+    if "sop_cycle" not in {job.name for job in defs.jobs or ()}:
+        raise ValueError("no S&OP cycle models in this project")
+    partitions = defs.resolve_job_def("sop_cycle").partitions_def
+    cycle = _current_cycle(settings, defs) if cycle is None else cycle
+    if cycle is None or not partitions.has_partition_key(cycle):
+        raise ValueError(f"no S&OP cycle {cycle}: cycles run from "
+                         f"{partitions.get_first_partition_key()} to "
+                         f"{partitions.get_last_partition_key()}")
+    results = [_execute(defs, "sop_cycle", log_level, partition_key=cycle)]
+    results.append(_execute(defs, "publish", log_level))
+    failures = [_failure_line(e) for r in results for e in r.all_events
+                if e.is_step_failure]
+    return all(r.success for r in results), cycle, failures
+
+
+def _execute(defs, job: str, log_level: str, **kwargs):
+    import dagster as dg
+
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=dg.DagsterInstance.get(), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        **kwargs)
 
 
 def _current_cycle(settings: Settings, defs) -> str | None:
