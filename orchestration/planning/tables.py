@@ -16,7 +16,7 @@ _INTERVALS = ",\n    ".join(f"forecast_{side}_{level} DOUBLE NOT NULL"
 
 # Append-only: one snapshot per cutoff, every snapshot kept. No PRIMARY KEY: a snapshot
 # is replaced by delete + insert in one transaction, which DuckDB's eager key checks
-# refuse; the asset's checks and the dbt source tests hold the key instead. history_digest identifies
+# refuse; the asset checks (horizon_complete: each week once) hold the key instead. history_digest identifies
 # the history (and settings) a snapshot was made from, so a run on the same history
 # leaves the snapshot as it is.
 DEMAND_FORECAST_DDL = f"""
