@@ -2,6 +2,7 @@
 
     tower run       fill an empty landing zone with the demo company, materialize the
                     core graph headless (in-process), print the summary
+    tower sop-cycle re-run one S&OP cycle (default: the as-of month) and publish
     tower prepare   prepare the dbt manifest (dbt parse) the definitions load
     tower ui        the Dagster UI on 127.0.0.1 with the same definitions
 
@@ -45,6 +46,23 @@ def run(args) -> int:
     return 0 if outcome.success else 1
 
 
+def sop_cycle(args) -> int:
+    from .runner import run_sop_cycle
+
+    cycle = args.cycle
+    if cycle and len(cycle) == 7:
+        cycle += "-01"
+    try:
+        ok, cycle, failures = run_sop_cycle(load_settings(), cycle, args.log_level)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"S&OP cycle {cycle}: {'published' if ok else 'FAILED'}")
+    for line in failures:
+        print(f"  {line}")
+    return 0 if ok else 1
+
+
 def ui(args) -> int:
     from .instance import dagster_home
 
@@ -67,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--log-level", default="INFO")
     p.set_defaults(func=run)
+    p = sub.add_parser("sop-cycle", help="re-run one S&OP cycle and publish")
+    p.add_argument("--cycle", help="the cycle month, YYYY-MM (default: the as-of month)")
+    p.add_argument("--log-level", default="INFO")
+    p.set_defaults(func=sop_cycle)
     p = sub.add_parser("prepare", help="prepare the dbt manifest")
     p.set_defaults(func=prepare)
     p = sub.add_parser("ui", help="the Dagster UI on 127.0.0.1")

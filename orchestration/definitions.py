@@ -4,28 +4,48 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .defs.dbt import dbt_resource, warehouse_models
+from .defs.dbt import dbt_resource, planning_models, sop_cycle_models, warehouse_models
+from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
 from .defs.publish import published_snapshot_asset
 from .defs.resources import WarehouseResource
+from .defs.sop import sop_cycle_schedule
 
-MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
-published_warehouse = published_snapshot_asset(MART_KEYS)
+PUBLISHED_KEYS = [key for assets in (warehouse_models, planning_models, demand_forecast)
+                  for key in assets.keys if key.path[0] in ("marts", "forecast")]
+published_warehouse = published_snapshot_asset(PUBLISHED_KEYS)
 
-# The core graph is unpartitioned (DESIGN.md run modes): "Materialize all" in the UI and
-# `make run` are the same single run from the landing zone to the published snapshot.
+# The core graph is unpartitioned (DESIGN.md run modes): `make run` and the `core` job
+# in the UI are the same single run from the landing zone to the published snapshot.
 core_job = dg.define_asset_job(
     "core",
-    selection=dg.AssetSelection.assets(*ingest_assets, warehouse_models, published_warehouse),
-    description="Ingest every extract, build the warehouse with dbt, publish the snapshot.",
+    selection=dg.AssetSelection.assets(*ingest_assets, warehouse_models, demand_forecast,
+                                       planning_models, published_warehouse),
+    description="Ingest every extract, build the warehouse with dbt, forecast demand, "
+                "build the planning marts, publish the snapshot.",
 )
+publish_job = dg.define_asset_job(
+    "publish", selection=dg.AssetSelection.assets(published_warehouse),
+    description="Publish the snapshot again (after an S&OP cycle run).")
+jobs = [core_job, publish_job]
+schedules = []
+# The S&OP cycle: one month-partitioned run per cycle (re-run a past cycle by its
+# partition). Defined once models tagged sop exist.
+if sop_cycle_models.keys:
+    sop_cycle_job = dg.define_asset_job(
+        "sop_cycle", selection=dg.AssetSelection.assets(sop_cycle_models),
+        description="The S&OP cycle marts of one month (partition = cycle).")
+    jobs.append(sop_cycle_job)
+    schedules.append(sop_cycle_schedule(sop_cycle_job))
 
 # Every step writes the one DuckDB file, so steps run one at a time anyway (pool
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start
 # per step on this 2-core machine. In-process for the UI as for `make run`.
 defs = dg.Definitions(
-    assets=[*ingest_assets, warehouse_models, published_warehouse],
-    jobs=[core_job],
+    assets=[*ingest_assets, warehouse_models, demand_forecast, planning_models,
+            *([sop_cycle_models] if sop_cycle_models.keys else []), published_warehouse],
+    jobs=jobs,
+    schedules=schedules,
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

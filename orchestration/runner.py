@@ -1,4 +1,5 @@
-"""Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does.
+"""Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does:
+the core job, the S&OP cycle of the as-of month, then the published snapshot.
 
 The in-process executor runs one step at a time, so the single-writer rule of DuckDB
 holds without a daemon; each multiprocess step would also cost seconds here.
@@ -47,15 +48,77 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
                             "meta.ingest_ledger").fetchall()[0][0]
     finally:
         con.close()
-    result = defs.resolve_job_def("core").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    def execute(job: str, **kwargs):
+        return _execute(defs, job, log_level, **kwargs)
+
+    # The core job, its publish step held back until the S&OP cycle of the as-of month
+    # is built too, so the snapshot is published once and holds both.
+    published = dg.AssetKey(["published", "warehouse"])
+    has_cycle = "sop_cycle" in {job.name for job in defs.jobs or ()}
+    core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
+    results = [execute("core", asset_selection=list(core_keys - {published}))
+               if has_cycle else execute("core")]
+    if has_cycle and results[0].success:
+        cycle = _current_cycle(settings, defs)
+        if cycle is not None:
+            results.append(execute("sop_cycle", partition_key=cycle))
+        results.append(execute("publish"))
+    success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
-    if not result.success:
-        summary.failures = [_failure_line(e) for e in result.all_events if e.is_step_failure]
-    return RunOutcome(result.success, summary, time.perf_counter() - started, generated)
+    if not success:
+        summary.failures = [_failure_line(e) for r in results for e in r.all_events
+                            if e.is_step_failure]
+    return RunOutcome(success, summary, time.perf_counter() - started, generated)
+
+
+def run_sop_cycle(settings: Settings, cycle: str | None = None,
+                  log_level: str = "INFO") -> tuple[bool, str, list[str]]:
+    """Re-run one S&OP cycle (partition key 'YYYY-MM-01'; None = the as-of month) on the
+    warehouse as it is, then publish the snapshot: (success, cycle, failures).
+    ValueError when there is no such cycle."""
+    dagster_home(settings)
+    from .definitions import defs
+
+    if "sop_cycle" not in {job.name for job in defs.jobs or ()}:
+        raise ValueError("no S&OP cycle models in this project")
+    partitions = defs.resolve_job_def("sop_cycle").partitions_def
+    cycle = _current_cycle(settings, defs) if cycle is None else cycle
+    if cycle is None or not partitions.has_partition_key(cycle):
+        raise ValueError(f"no S&OP cycle {cycle}: cycles run from "
+                         f"{partitions.get_first_partition_key()} to "
+                         f"{partitions.get_last_partition_key()}")
+    results = [_execute(defs, "sop_cycle", log_level, partition_key=cycle)]
+    results.append(_execute(defs, "publish", log_level))
+    failures = [_failure_line(e) for r in results for e in r.all_events
+                if e.is_step_failure]
+    return all(r.success for r in results), cycle, failures
+
+
+def _execute(defs, job: str, log_level: str, **kwargs):
+    import dagster as dg
+
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=dg.DagsterInstance.get(), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        **kwargs)
+
+
+def _current_cycle(settings: Settings, defs) -> str | None:
+    """The partition key of the S&OP cycle of the as-of date, when the sop_cycle job
+    has that month."""
+    from .ingestion.loader import connect
+    from .planning.cycle import cycle_of
+
+    con = connect(settings.warehouse)
+    try:
+        as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()
+    finally:
+        con.close()
+    if not as_of or as_of[0][0] is None:
+        return None
+    key = cycle_of(as_of[0][0]).isoformat()
+    partitions = defs.resolve_job_def("sop_cycle").partitions_def
+    return key if partitions.has_partition_key(key) else None
 
 
 def _failure_line(event) -> str:

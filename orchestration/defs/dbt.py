@@ -62,19 +62,86 @@ TRANSLATOR = ControlTowerTranslator(
 )
 
 
+# Three dbt steps (DESIGN.md run modes): the warehouse before the forecast, the planning
+# marts after it (they read the forecast snapshots), and the S&OP cycle, partitioned by
+# month so a past cycle can be re-run alone. Folders carry the tags (dbt_project.yml).
+PLANNING = "tag:planning"
+SOP = "tag:sop"
+# The first S&OP cycle: the month the demo company's history starts (2 years before its
+# as-of date 2026-11-20); end_offset=1 makes the current, still open month a cycle.
+FIRST_SOP_CYCLE = "2024-11-01"
+SOP_CYCLES = dg.MonthlyPartitionsDefinition(start_date=FIRST_SOP_CYCLE, end_offset=1)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+           env: dict[str, str] | None = None):
+    """`dbt build` of the selection: the models and their data tests (asset checks;
+    error severity blocks downstream). The dbt unit tests test the SQL, not the data:
+    `make test` runs them (tests/unit/test_dbt_unit_tests.py). `env` is set for this
+    build only (dbt inherits the environment)."""
+    os.environ.update(load_settings().dbt_env())
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"],
+                           context=context).stream()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def sop_cycle_env(partition_key: str) -> dict[str, str]:
+    """The environment of an S&OP cycle partition's build: CT_SOP_CYCLE = its first day
+    ('2026-11-01'), which dbt_project.yml makes the var sop_cycle. Not `--vars`: changed
+    CLI vars make dbt re-parse the whole project (~8 s of CPU here, measured), an
+    environment value read through the project's vars does not."""
+    start = SOP_CYCLES.time_window_for_partition_key(partition_key).start
+    return {"CT_SOP_CYCLE": start.date().isoformat()}
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
+    exclude=f"{PLANNING} {SOP}",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging, intermediate and marts: `dbt build` of the models and their data tests
-    (asset checks; error severity blocks downstream). The dbt unit tests test the SQL,
-    not the data: `make test` runs them (tests/unit/test_dbt_unit_tests.py)."""
-    os.environ.update(load_settings().dbt_env())
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"],
-                       context=context).stream()
+    """Staging, intermediate and marts up to demand_history, before the forecast."""
+    yield from _build(context, dbt)
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    select=PLANNING,
+    name="planning_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def planning_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Planning marts (forecast accuracy, inventory policy, replenishment proposals):
+    after the forecast, whose snapshots they read as the dbt source `forecast`."""
+    yield from _build(context, dbt)
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    select=SOP,
+    name="sop_cycle_models",
+    partitions_def=SOP_CYCLES,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def sop_cycle_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The S&OP cycle marts of one month (var sop_cycle = the partition's first day);
+    one run per cycle, so a backfill re-runs each past cycle alone."""
+    yield from _build(context, dbt, env=sop_cycle_env(context.partition_key))
 
 
 def dbt_resource() -> DbtCliResource:

@@ -3,7 +3,7 @@
 The snapshot is written beside its final path and moved over it with one rename, so a
 reader holding the old file open keeps a consistent view and never blocks the build, and
 a new connection sees the new data. Each mart is also written as Parquet for tools
-whose DuckDB version cannot read ours.
+whose DuckDB version cannot read ours, and so are the forecast snapshots (forecast/).
 """
 
 from __future__ import annotations
@@ -64,10 +64,12 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path, exports_dir: Path) 
     finally:
         con.execute("DETACH snapshot")
     for schema, table in tables:
-        if schema != "marts":
-            continue
-        target = parquet_dir / f"{table}.parquet"
-        part = parquet_dir / f".{table}.{token}.parquet.tmp"
+        # marts at the top (<mart>.parquet, interfaces.md), the forecast snapshots in
+        # their own folder (forecast/<table>.parquet)
+        folder = parquet_dir if schema == "marts" else parquet_dir / schema
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{table}.parquet"
+        part = folder / f".{table}.{token}.parquet.tmp"
         con.execute(f"COPY (SELECT * FROM {quote(schema)}.{quote(table)}) "
                     f"TO {_literal(part)} (FORMAT parquet)")
         os.replace(part, target)

@@ -56,11 +56,15 @@ def quarantine_table_ddl(contract: Contract) -> str:
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schemas, the ledger and every raw/quarantine table (empty if never
-    delivered), so every dbt model builds whatever the landing zone holds."""
+    """Create the schemas, the ledger, every raw/quarantine table (empty if never
+    delivered) and the forecast tables (empty before the first forecast), so every dbt
+    model builds whatever the landing zone holds."""
+    from ..planning.tables import ensure_forecast_tables
+
     for schema in ("meta", "raw", "quarantine"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     con.execute(LEDGER_DDL)
     for contract in load_contracts().values():
         con.execute(raw_table_ddl(contract))
         con.execute(quarantine_table_ddl(contract))
+    ensure_forecast_tables(con)

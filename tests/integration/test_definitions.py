@@ -1,11 +1,14 @@
-"""The Dagster definitions: one connected graph from every extract to the published
-snapshot, grouped by lifecycle stage, loaded fast from a prepared manifest."""
+"""The Dagster definitions: one connected graph from every extract through the forecast
+and the planning marts to the published snapshot, grouped by lifecycle stage, loaded
+fast from a prepared manifest; the S&OP cycle as its own month-partitioned job."""
 
+import datetime
 import subprocess
 import sys
 import time
 
 import dagster as dg
+import pytest
 
 from orchestration.ingestion.contracts import STAGES, load_contracts
 
@@ -65,3 +68,64 @@ def test_dbt_tests_are_asset_checks_and_writers_share_one_pool():
     job = defs.resolve_job_def("core")
     pools = {node.definition.pool for node in job.graph.node_dict.values()}
     assert pools == {"warehouse"}
+
+
+def test_the_forecast_sits_between_the_warehouse_and_the_planning_marts():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    history = dg.AssetKey(["marts", "demand_history"])
+    weekly = dg.AssetKey(["forecast", "demand_forecast"])
+    monthly = dg.AssetKey(["forecast", "demand_forecast_monthly"])
+    accuracy = dg.AssetKey(["marts", "forecast_accuracy"])
+    published = dg.AssetKey(["published", "warehouse"])
+    assert history in graph.get(weekly).parent_keys
+    assert weekly in graph.get(monthly).parent_keys
+    # the dbt source forecast.demand_forecast IS the forecast asset
+    assert weekly in graph.get(dg.AssetKey(["intermediate", "int_forecast_accuracy"])).parent_keys
+    assert {weekly, monthly, accuracy, history} <= graph.get(published).parent_keys
+    specs = {s.key: s for s in defs.resolve_all_asset_specs()}
+    for key in (weekly, monthly):
+        assert specs[key].group_name == "plan"
+        assert set(specs[key].kinds) == {"python", "statsforecast", "duckdb"}
+    assert specs[accuracy].group_name == "plan"
+    checks = {c.name for c in graph.asset_check_keys if c.asset_key in (weekly, monthly)}
+    assert {"no_missing_series", "non_negative", "intervals_contain_the_forecast",
+            "horizon_complete", "agrees_with_weekly"} <= checks
+
+    # one core run: ingest -> warehouse models -> forecast -> planning models -> publish
+    core = defs.resolve_job_def("core")
+    core_keys = core.asset_layer.selected_asset_keys
+    assert {history, weekly, monthly, accuracy, published} <= core_keys
+    assert core.partitions_def is None
+    steps = set(core.graph.node_dict)
+    assert {"warehouse_models", "demand_forecast", "planning_models",
+            "published__warehouse"} <= steps
+    # the planning marts are not built before the forecast
+    warehouse_models = next(a for a in defs.assets if getattr(a, "op", None) is not None
+                            and a.op.name == "warehouse_models")
+    assert accuracy not in warehouse_models.keys and history in warehouse_models.keys
+
+
+def test_the_sop_cycle_is_its_own_month_partitioned_job():
+    import json
+
+    from orchestration.defs.dbt import dbt_project
+    from orchestration.definitions import defs
+
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    sop_models = {n["name"] for n in manifest["nodes"].values()
+                  if n["resource_type"] == "model" and "sop" in n["tags"]}
+    if not sop_models:
+        pytest.skip("no dbt model tagged sop yet (the S&OP marts come from the sop branch)")
+    job = defs.resolve_job_def("sop_cycle")
+    assert isinstance(job.partitions_def, dg.MonthlyPartitionsDefinition)
+    keys = job.partitions_def.get_partition_keys()
+    assert keys[0] == "2024-11-01" and keys[-1] == \
+        datetime.date.today().replace(day=1).isoformat()
+    assert {k.path[-1] for k in job.asset_layer.selected_asset_keys} == sop_models
+    core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
+    assert not {k for k in core_keys if k.path[-1] in sop_models}
+    schedule = defs.resolve_schedule_def("sop_cycle_monthly")
+    assert schedule.job_name == "sop_cycle"
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED

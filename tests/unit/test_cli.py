@@ -12,3 +12,10 @@ def test_bad_usage_exits_2(capsys):
 def test_help_exits_0(capsys):
     assert main(["--help"]) == 0
     assert "tower" in capsys.readouterr().out
+
+
+def test_an_sop_cycle_outside_the_cycles_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    assert main(["sop-cycle", "--cycle", "2019-01"]) == 2
+    assert "S&OP cycle" in capsys.readouterr().err   # none before 2024-11 (or no models)
