@@ -95,6 +95,16 @@ def built(session_env, tmp_path_factory) -> BuiltWarehouse:
                           ledger_rows(settings.warehouse))
 
 
+def copy_of_built(built: BuiltWarehouse, session_env, tmp_path_factory, name: str) -> Settings:
+    """A private copy of the session's company (landing, truth, warehouse, Dagster home)
+    for a test that changes it: cheaper than building another company."""
+    import shutil
+
+    data_dir = tmp_path_factory.mktemp(name) / "data"
+    shutil.copytree(built.settings.data_dir, data_dir, symlinks=True)
+    return session_env(data_dir)
+
+
 @pytest.fixture
 def warehouse(built):
     con = duckdb.connect(str(built.settings.warehouse), read_only=True)

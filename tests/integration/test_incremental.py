@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.conftest import build, mart_checksums
+from tests.conftest import copy_of_built, mart_checksums
 
 pytestmark = pytest.mark.slow
 
@@ -44,17 +44,16 @@ def _newest_input_load(warehouse: Path) -> int:
 
 
 def test_an_appended_day_builds_incrementally_to_the_full_refresh_result(
-        session_env, tmp_path_factory):
+        built, session_env, tmp_path_factory):
     import simulator
     from orchestration.runner import run_core
 
-    data_dir = tmp_path_factory.mktemp("incremental") / "data"
-    settings, generated, first = build(session_env, data_dir)
-    assert first.success, first.summary.failures
+    settings = copy_of_built(built, session_env, tmp_path_factory, "incremental")
+    data_dir = settings.data_dir
     before = _states(settings.warehouse)
 
     appended = simulator.append(settings.landing_dir, settings.truth_dir, days=1)
-    assert appended["as_of"] > generated["as_of"]
+    assert appended["as_of"] > built.generated["as_of"]
     second = run_core(session_env(data_dir), simulate=False, log_level="WARNING")
     assert second.success, second.summary.failures
     assert second.summary.loaded, "the appended day brought new files"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.conftest import build
+from tests.conftest import copy_of_built
 
 pytestmark = pytest.mark.slow
 
@@ -115,10 +115,8 @@ def _snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def sop_company(session_env, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("sop") / "data"
-    settings, _, first = build(session_env, data_dir)
-    assert first.success, first.summary.failures
+def sop_company(built, session_env, tmp_path_factory):
+    settings = copy_of_built(built, session_env, tmp_path_factory, "sop")
     if not _has_forecasts(settings.warehouse):
         _fabricate_forecasts(settings.warehouse)
     con = duckdb.connect(str(settings.warehouse), read_only=True)
