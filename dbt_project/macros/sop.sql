@@ -1,11 +1,12 @@
 {#
     The S&OP cycle of the sop_* models as a SQL DATE (first day of the month): var
-    sop_cycle (CT_SOP_CYCLE; the month partition of the Dagster asset passes it with
-    --vars), or the month of the as-of date when it is empty. int_sop_cycle refuses a
-    cycle after the month of the as-of date.
+    sop_cycle, else the environment's CT_SOP_CYCLE (the month partition of the Dagster
+    asset sets it), else the month of the as-of date. Read here rather than in
+    dbt_project.yml: a changed project var makes dbt re-parse everything, a changed
+    env_var only what uses it. int_sop_cycle refuses a cycle after the as-of month.
 #}
 {% macro sop_cycle() -%}
-    {%- set value = (var('sop_cycle', '') or '') | string | trim -%}
+    {%- set value = (var('sop_cycle', '') or env_var('CT_SOP_CYCLE', '') or '') | string | trim -%}
     {%- if value in ('', 'None', 'none') -%}
         cast(date_trunc('month', {{ as_of_date() }}) as date)
     {%- else -%}
