@@ -27,25 +27,20 @@ core_job = dg.define_asset_job(
 publish_job = dg.define_asset_job(
     "publish", selection=dg.AssetSelection.assets(published_warehouse),
     description="Publish the snapshot again (after an S&OP cycle run).")
-jobs = [core_job, publish_job]
-schedules = []
 # The S&OP cycle: one month-partitioned run per cycle (re-run a past cycle by its
-# partition). Defined once models tagged sop exist.
-if sop_cycle_models.keys:
-    sop_cycle_job = dg.define_asset_job(
-        "sop_cycle", selection=dg.AssetSelection.assets(sop_cycle_models),
-        description="The S&OP cycle marts of one month (partition = cycle).")
-    jobs.append(sop_cycle_job)
-    schedules.append(sop_cycle_schedule(sop_cycle_job))
+# partition).
+sop_cycle_job = dg.define_asset_job(
+    "sop_cycle", selection=dg.AssetSelection.assets(sop_cycle_models),
+    description="The S&OP cycle marts of one month (partition = cycle).")
 
 # Every step writes the one DuckDB file, so steps run one at a time anyway (pool
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start
 # per step on this 2-core machine. In-process for the UI as for `make run`.
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_models, demand_forecast, planning_models,
-            *([sop_cycle_models] if sop_cycle_models.keys else []), published_warehouse],
-    jobs=jobs,
-    schedules=schedules,
+            sop_cycle_models, published_warehouse],
+    jobs=[core_job, publish_job, sop_cycle_job],
+    schedules=[sop_cycle_schedule(sop_cycle_job)],
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

@@ -54,11 +54,9 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     # The core job, its publish step held back until the S&OP cycle of the as-of month
     # is built too, so the snapshot is published once and holds both.
     published = dg.AssetKey(["published", "warehouse"])
-    has_cycle = "sop_cycle" in {job.name for job in defs.jobs or ()}
     core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
-    results = [execute("core", asset_selection=list(core_keys - {published}))
-               if has_cycle else execute("core")]
-    if has_cycle and results[0].success:
+    results = [execute("core", asset_selection=list(core_keys - {published}))]
+    if results[0].success:
         cycle = _current_cycle(settings, defs)
         if cycle is not None:
             results.append(execute("sop_cycle", partition_key=cycle))
@@ -79,8 +77,6 @@ def run_sop_cycle(settings: Settings, cycle: str | None = None,
     dagster_home(settings)
     from .definitions import defs
 
-    if "sop_cycle" not in {job.name for job in defs.jobs or ()}:
-        raise ValueError("no S&OP cycle models in this project")
     partitions = defs.resolve_job_def("sop_cycle").partitions_def
     cycle = _current_cycle(settings, defs) if cycle is None else cycle
     if cycle is None or not partitions.has_partition_key(cycle):

@@ -34,7 +34,7 @@ months as (
 
 items as (
 
-    select item_id, coalesce(family, 'unassigned') as family
+    select item_id, {{ item_family('family') }} as family
     from {{ ref('stg_items') }}
 
 ),
@@ -42,7 +42,7 @@ items as (
 order_lines as (
 
     select
-        coalesce(items.family, 'unassigned') as family,
+        {{ item_family('items.family') }} as family,
         lines.site_id,
         cast(date_trunc('month', lines.order_date) as date) as month,
         lines.qty_ordered,
@@ -79,7 +79,7 @@ orders as (
 shipments as (
 
     select
-        coalesce(items.family, 'unassigned') as family,
+        {{ item_family('items.family') }} as family,
         deliveries.site_id,
         cast(date_trunc('month', deliveries.shipped_on) as date) as month,
         sum(deliveries.qty_shipped) as actual_shipments_qty

@@ -23,7 +23,7 @@ cycle as (
 
 items as (
 
-    select item_id, coalesce(family, 'unassigned') as family, category
+    select item_id, {{ item_family('family') }} as family, category
     from {{ ref('stg_items') }}
 
 ),

@@ -33,7 +33,7 @@ demand as (
 
 items as (
 
-    select item_id, coalesce(family, 'unassigned') as family
+    select item_id, {{ item_family('family') }} as family
     from {{ ref('stg_items') }}
 
 ),

@@ -57,7 +57,7 @@ series as (
     select
         weekly_orders.item_id,
         weekly_orders.site_id,
-        coalesce(items.family, 'unassigned') as family,
+        {{ item_family('items.family') }} as family,
         greatest(
             history_window.first_week,
             least(min(weekly_orders.week), cast(date_trunc('week', items.introduced_on) as date))

@@ -37,7 +37,7 @@ item_sites as (
     select
         item_sites.item_id,
         item_sites.site_id,
-        coalesce(items.family, 'unassigned') as family,
+        {{ item_family('items.family') }} as family,
         items.item_type,
         item_sites.make_or_buy,
         item_sites.safety_stock_qty,
