@@ -22,6 +22,11 @@
                           + 20 x cume_dist of the value at risk (lines with value)
                           + 10 x (reasons - 1) / 4;
     priority_rank 1 = highest score, ties by deadline, po_id, po_line.
+
+    Escalation (int_purchase_order_line_chase_history, docs/chase.md): a line never
+    chased before is level 0 and gets the action of its reason; level 1 (chased once,
+    recently) -> call the supplier; level 2 (chased on 2+ days, or first chased
+    var chase_escalate_after_days days ago or more) -> escalate to the buyer's manager.
 #}
 {%- set unconfirmed_after_days = var('chase_unconfirmed_after_days', 3) | int %}
 
@@ -181,11 +186,18 @@ valued as (
         coalesce(shortage.shortage_value_cc, 0) as shortage_value_cc,
         partners.name as supplier_name,
         partners.contact_name as supplier_contact_name,
-        partners.contact_email as supplier_contact_email
+        partners.contact_email as supplier_contact_email,
+        coalesce(history.times_chased, 0) as times_chased,
+        history.first_chased_on,
+        history.days_since_first_chase,
+        coalesce(history.escalation_level, 0) as escalation_level
     from chase_lines
     left join shortage
         on chase_lines.po_id = shortage.po_id
         and chase_lines.po_line = shortage.po_line
+    left join {{ ref('int_purchase_order_line_chase_history') }} as history
+        on chase_lines.po_id = history.po_id
+        and chase_lines.po_line = history.po_line
     left join {{ ref('stg_partners') }} as partners
         on chase_lines.supplier_id = partners.partner_id
     {{ fx_join('fx', 'chase_lines.currency', 'chase_lines.order_date') }}
@@ -207,11 +219,12 @@ scored as (
 
 select
     *,
-    case chase_reason
-        when 'overdue' then 'expedite'
-        when 'confirmed_after_need_date' then 'expedite'
-        when 'date_slipped' then 'confirm new date'
-        when 'qty_short' then 'confirm full quantity'
+    case
+        when escalation_level = 2 then 'escalate to the buyer''s manager'
+        when escalation_level = 1 then 'call the supplier'
+        when chase_reason in ('overdue', 'confirmed_after_need_date') then 'expedite'
+        when chase_reason = 'date_slipped' then 'confirm new date'
+        when chase_reason = 'qty_short' then 'confirm full quantity'
         else 'request confirmation'
     end as suggested_action,
     row_number() over (order by priority_score desc, deadline, po_id, po_line) as priority_rank
