@@ -20,6 +20,9 @@ telemetry:
 
 
 def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME when set, else <data_dir>/dagster_home; created with its
+    dagster.yaml. Callers open it with `instance()` or pass it to the processes they
+    start: the process environment is not changed."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -30,5 +33,11 @@ def dagster_home(settings: Settings) -> Path:
     if not nux.exists():
         nux.parent.mkdir(parents=True, exist_ok=True)
         nux.write_text("seen: 1\n")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def instance(settings: Settings):
+    """The Dagster instance of these settings (run history shared with `make ui`)."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(dagster_home(settings)))

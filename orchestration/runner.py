@@ -1,5 +1,6 @@
-"""Run the core graph headless, in-process (DESIGN.md run modes): what `make run` does:
-the core job, the S&OP cycle of the as-of month, then the published snapshot.
+"""Run the graph headless, in-process (DESIGN.md run modes): what `make run` does: the
+core job, the S&OP cycle of the as-of month, the month close of the latest closed
+month, then the published snapshot.
 
 The in-process executor runs one step at a time, so the single-writer rule of DuckDB
 holds without a daemon; each multiprocess step would also cost seconds here.
@@ -11,8 +12,13 @@ import time
 from dataclasses import dataclass
 
 from .delivery.summary import Summary, build_summary
-from .instance import dagster_home
+from .instance import instance
+from .planning.cycle import MonthSpan, month_span
 from .settings import Settings
+
+# The month-partitioned jobs of the month close (closed months), run by `make run` for
+# the latest closed month when they are defined.
+MONTH_CLOSE_JOBS = ("month_close",)
 
 
 @dataclass
@@ -25,6 +31,10 @@ class RunOutcome:
 
 def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
              log_level: str = "INFO") -> RunOutcome:
+    """The core graph, then the monthly assets of the as-of date (the S&OP cycle of the
+    as-of month, the packs of the latest closed month), then one publish. Dagster runs
+    one partition key per run, so these are consecutive runs of the one graph, each
+    visible in the UI's run history."""
     import simulator
 
     started = time.perf_counter()
@@ -32,7 +42,7 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     if simulate:
         generated = simulator.fill_if_empty(settings.landing_dir, settings.truth_dir,
                                             tier=tier)
-    dagster_home(settings)
+    dagster_instance = instance(settings)
 
     import dagster as dg
 
@@ -48,18 +58,19 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
                             "meta.ingest_ledger").fetchall()[0][0]
     finally:
         con.close()
-    def execute(job: str, **kwargs):
-        return _execute(defs, job, log_level, **kwargs)
 
-    # The core job, its publish step held back until the S&OP cycle of the as-of month
-    # is built too, so the snapshot is published once and holds both.
+    def execute(job: str, **kwargs):
+        return _execute(defs, dagster_instance, job, log_level, **kwargs)
+
+    # The core job with its publish step held back until the monthly assets of the
+    # as-of date are built too, so the snapshot is published once and holds them all.
     published = dg.AssetKey(["published", "warehouse"])
     core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
     results = [execute("core", asset_selection=list(core_keys - {published}))]
     if results[0].success:
-        cycle = _current_cycle(settings, defs)
-        if cycle is not None:
-            results.append(execute("sop_cycle", partition_key=cycle))
+        span = register_months(settings, dagster_instance)
+        for job, key in _monthly_runs(defs, span):
+            results.append(execute(job, partition_key=key))
         results.append(execute("publish"))
     success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
@@ -69,52 +80,66 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     return RunOutcome(success, summary, time.perf_counter() - started, generated)
 
 
+def register_months(settings: Settings, dagster_instance) -> MonthSpan | None:
+    """Add the S&OP cycles and closed months the warehouse now spans to the instance's
+    month partitions (orchestration/defs/partitions.py)."""
+    from .defs.partitions import register_months as register
+    from .ingestion.loader import connect
+
+    con = connect(settings.warehouse)
+    try:
+        span = month_span(con)
+    finally:
+        con.close()
+    register(dagster_instance, span)
+    return span
+
+
+def _monthly_runs(defs, span: MonthSpan | None) -> list[tuple[str, str]]:
+    """(job, partition) of the monthly assets `make run` materializes: the current S&OP
+    cycle, and every monthly pack job for the latest closed month."""
+    if span is None:
+        return []
+    runs = []
+    if span.current_cycle:
+        runs.append(("sop_cycle", span.current_cycle))
+    if span.latest_closed_month:
+        runs += [(job, span.latest_closed_month) for job in MONTH_CLOSE_JOBS
+                 if any(j.name == job for j in defs.jobs or [])]
+    return runs
+
+
 def run_sop_cycle(settings: Settings, cycle: str | None = None,
                   log_level: str = "INFO") -> tuple[bool, str, list[str]]:
-    """Re-run one S&OP cycle (partition key 'YYYY-MM-01'; None = the as-of month) on the
-    warehouse as it is, then publish the snapshot: (success, cycle, failures).
-    ValueError when there is no such cycle."""
-    dagster_home(settings)
+    """Re-run one S&OP cycle ('YYYY-MM'; None = the as-of month) on the warehouse as it
+    is, then publish the snapshot: (success, cycle, failures). FileNotFoundError before
+    the first build; ValueError when the warehouse has no such cycle."""
+    if not settings.warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.warehouse} yet: run "
+                                "`make run` (or `tower run`) first")
+    dagster_instance = instance(settings)
     from .definitions import defs
 
-    partitions = defs.resolve_job_def("sop_cycle").partitions_def
-    cycle = _current_cycle(settings, defs) if cycle is None else cycle
-    if cycle is None or not partitions.has_partition_key(cycle):
-        raise ValueError(f"no S&OP cycle {cycle}: cycles run from "
-                         f"{partitions.get_first_partition_key()} to "
-                         f"{partitions.get_last_partition_key()}")
-    results = [_execute(defs, "sop_cycle", log_level, partition_key=cycle)]
-    results.append(_execute(defs, "publish", log_level))
+    span = register_months(settings, dagster_instance)
+    if span is None:
+        raise FileNotFoundError(f"the warehouse at {settings.warehouse} holds no orders "
+                                "yet: run `make run` (or `tower run`) first")
+    cycle = span.current_cycle if cycle is None else cycle[:7]
+    if cycle not in span.cycles:
+        raise ValueError(f"no S&OP cycle {cycle}: cycles run from {span.cycles[0]} to "
+                         f"{span.cycles[-1]}")
+    results = [_execute(defs, dagster_instance, "sop_cycle", log_level, partition_key=cycle)]
+    results.append(_execute(defs, dagster_instance, "publish", log_level))
     failures = [_failure_line(e) for r in results for e in r.all_events
                 if e.is_step_failure]
     return all(r.success for r in results), cycle, failures
 
 
-def _execute(defs, job: str, log_level: str, **kwargs):
-    import dagster as dg
-
+def _execute(defs, dagster_instance, job: str, log_level: str, **kwargs):
     return defs.resolve_job_def(job).execute_in_process(
-        instance=dg.DagsterInstance.get(), raise_on_error=False,
+        instance=dagster_instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         **kwargs)
-
-
-def _current_cycle(settings: Settings, defs) -> str | None:
-    """The partition key of the S&OP cycle of the as-of date, when the sop_cycle job
-    has that month."""
-    from .ingestion.loader import connect
-    from .planning.cycle import cycle_of
-
-    con = connect(settings.warehouse)
-    try:
-        as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()
-    finally:
-        con.close()
-    if not as_of or as_of[0][0] is None:
-        return None
-    key = cycle_of(as_of[0][0]).isoformat()
-    partitions = defs.resolve_job_def("sop_cycle").partitions_def
-    return key if partitions.has_partition_key(key) else None
 
 
 def _failure_line(event) -> str:

@@ -25,6 +25,7 @@ class Settings:
     company_currency: str
     duckdb_threads: int
     duckdb_memory_limit: str
+    landing_sensor: bool            # the landing sensor starts RUNNING in a new Dagster home
 
     def dbt_env(self) -> dict[str, str]:
         """What the dbt profile and models read (dbt_project/profiles.yml)."""
@@ -56,4 +57,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         company_currency=(env.get("CT_COMPANY_CURRENCY") or "USD").upper(),
         duckdb_threads=int(env.get("CT_DUCKDB_THREADS") or os.cpu_count() or 2),
         duckdb_memory_limit=env.get("CT_DUCKDB_MEMORY_LIMIT") or "8GB",
+        landing_sensor=(env.get("CT_LANDING_SENSOR") or "on").strip().lower()
+        not in ("off", "0", "false", "no"),
     )

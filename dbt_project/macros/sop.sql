@@ -1,18 +1,16 @@
 {#
     The S&OP cycle of the sop_* models as a SQL DATE (first day of the month): var
-    sop_cycle, else the environment's CT_SOP_CYCLE (the month partition of the Dagster
-    asset sets it), else the month of the as-of date. Read here rather than in
-    dbt_project.yml: a changed project var makes dbt re-parse everything, a changed
-    env_var only what uses it. int_sop_cycle refuses a cycle after the as-of month.
+    sop_cycle (the Dagster asset passes its month partition with --vars), else the
+    month of the as-of date. int_sop_cycle refuses a cycle after the as-of month.
 #}
 {% macro sop_cycle() -%}
-    {%- set value = (var('sop_cycle', '') or env_var('CT_SOP_CYCLE', '') or '') | string | trim -%}
+    {%- set value = (var('sop_cycle', '') or '') | string | trim -%}
     {%- if value in ('', 'None', 'none') -%}
         cast(date_trunc('month', {{ as_of_date() }}) as date)
     {%- else -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-01', value) -%}
             {{ exceptions.raise_compiler_error(
-                "CT_SOP_CYCLE / var sop_cycle must be the first day of a month YYYY-MM-01, got '" ~ value ~ "'") }}
+                "var sop_cycle must be the first day of a month YYYY-MM-01, got '" ~ value ~ "'") }}
         {%- endif -%}
         cast('{{ value }}' as date)
     {%- endif -%}

@@ -1,22 +1,30 @@
-"""The published snapshot: the last step of the core graph."""
+"""The published snapshot: the last step of the graph."""
 
 
 import dagster as dg
 
 from ..delivery.publish import publish
+from ..planning.cycle import month_span
+from .partitions import register_months
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 
-def published_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def published_snapshot_asset(upstream: list[dg.AssetKey],
+                             monthly: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """`upstream`: the unpartitioned tables it copies; `monthly`: the month-partitioned
+    ones (S&OP cycle, month close), of which it publishes the latest month."""
     @dg.asset(
         key=dg.AssetKey(["published", "warehouse"]),
-        deps=upstream,
+        deps=[*upstream, *(dg.AssetDep(key, partition_mapping=dg.LastPartitionMapping())
+                           for key in monthly)],
         group_name="plan",
         kinds={"duckdb"},
         tags={"layer": "delivery"},
-        description="Read-only snapshot of schemas marts and forecast for planners and "
-                    "tools, published atomically after a successful build; every mart "
-                    "also as Parquet under <exports>/parquet/.",
+        description="Read-only snapshot of schemas marts and forecast (and the ingest "
+                    "ledger) for planners and tools, published atomically after a "
+                    "successful build in a storage format DuckDB 1.x and 2.x clients "
+                    "both open; every mart also as Parquet under <exports>/parquet/. "
+                    "Registers the S&OP cycles and closed months the data now spans.",
         pool=WAREHOUSE_POOL,
     )
     def published_warehouse(context: dg.AssetExecutionContext,
@@ -24,12 +32,16 @@ def published_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition
         s = warehouse.settings()
         with warehouse.connection() as con:
             result = publish(con, s.published, s.exports_dir)
+            span = month_span(con)
+        register_months(context.instance, span)
         context.log.info(f"published {len(result.tables)} tables to {result.path}")
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
             "tables": len(result.tables),
             "rows": dg.MetadataValue.json(result.tables),
+            "current_sop_cycle": span.current_cycle if span else "none",
+            "latest_closed_month": span.latest_closed_month if span else "none",
         })
 
     return published_warehouse

@@ -2,8 +2,11 @@
 
 The snapshot is written beside its final path and moved over it with one rename, so a
 reader holding the old file open keeps a consistent view and never blocks the build, and
-a new connection sees the new data. Each mart is also written as Parquet for tools
-whose DuckDB version cannot read ours, and so are the forecast snapshots (forecast/).
+a new connection sees the new data. The file is written in DuckDB's v1.4.0 storage
+format, which the DuckDB 1.x clients people already have (CLI, DBeaver) open as well as
+2.x; each mart is also written as Parquet for any other tool, and so are the forecast
+snapshots (forecast/). The ingest ledger rides along, so people (and the landing
+sensor, which never opens the live file) can see which deliveries are in.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ import duckdb
 from ..ingestion.schema import quote
 
 PUBLISHED_SCHEMAS = ("marts", "forecast")
+# Single tables published besides those schemas (not exported as Parquet).
+PUBLISHED_EXTRA_TABLES = (("meta", "ingest_ledger"),)
+# The oldest storage format DuckDB 2.x writes that DuckDB 1.x (>= 1.4) reads.
+SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 
 
 @dataclass
@@ -51,16 +58,22 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path, exports_dir: Path) 
     token = uuid.uuid4().hex[:8]
     tmp = published.with_name(f".{published.name}.{token}.tmp")
     tables = published_tables(con)
+    extra = [t for t in PUBLISHED_EXTRA_TABLES if con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
+        "current_database() AND table_schema = ? AND table_name = ?", list(t)
+    ).fetchall()[0][0]]
     counts: dict[str, int] = {}
-    con.execute(f"ATTACH {_literal(tmp)} AS snapshot")
+    con.execute(f"ATTACH {_literal(tmp)} AS snapshot "
+                f"(STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
     try:
-        for schema in PUBLISHED_SCHEMAS:
+        for schema in sorted({*PUBLISHED_SCHEMAS, *(s for s, _ in extra)}):
             con.execute(f"CREATE SCHEMA snapshot.{schema}")
-        for schema, table in tables:
+        for schema, table in tables + extra:
             name = f"{quote(schema)}.{quote(table)}"
             con.execute(f"CREATE TABLE snapshot.{name} AS SELECT * FROM {name}")
-            counts[f"{schema}.{table}"] = con.execute(
-                f"SELECT count(*) FROM snapshot.{name}").fetchall()[0][0]
+            if (schema, table) not in extra:
+                counts[f"{schema}.{table}"] = con.execute(
+                    f"SELECT count(*) FROM snapshot.{name}").fetchall()[0][0]
     finally:
         con.execute("DETACH snapshot")
     for schema, table in tables:

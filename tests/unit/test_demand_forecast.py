@@ -187,9 +187,9 @@ def test_reconcile_without_a_model_extends_the_weekly_rate():
 
 
 def test_sop_cycle_calendar(tmp_path):
-    from orchestration.defs.dbt import sop_cycle_env
+    from orchestration.defs.dbt import sop_cycle_vars
 
-    assert sop_cycle_env("2026-11-01") == {"CT_SOP_CYCLE": "2026-11-01"}
+    assert sop_cycle_vars("2026-11") == {"sop_cycle": "2026-11-01"}
     assert cycle_of(date(2026, 11, 20)) == date(2026, 11, 1)
     # no snapshot yet: Monday-Friday (1 August 2026 is a Saturday)
     assert first_working_day(date(2026, 8, 1), tmp_path / "none.duckdb") == date(2026, 8, 3)

@@ -1,0 +1,71 @@
+"""The dbt profile of a run, written from the Settings (plain Python).
+
+dbt_project/profiles.yml is the one profile: its shape (adapter, schema, DuckDB
+settings) and, for a person running dbt by hand, defaults from CT_* variables. The
+pipeline never relies on those variables being set: it writes the same profile with the
+values of its Settings (warehouse path, threads, memory limit) under
+<data_dir>/dbt_target/ and points dbt there, so a dbt step always builds the warehouse
+of the settings the process was started with, and nothing touches os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from .settings import DBT_PROJECT_DIR, Settings
+
+PROFILE_NAME = "control_tower"
+
+
+def dbt_executable() -> str:
+    """This environment's dbt, whether or not its bin folder is on PATH."""
+    executable = Path(sys.executable).with_name("dbt")
+    return str(executable) if executable.exists() else "dbt"
+
+
+def profile_for(settings: Settings) -> dict:
+    """dbt_project/profiles.yml with this run's values in place of the CT_* defaults."""
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    target = profiles[PROFILE_NAME]["target"]
+    output = profiles[PROFILE_NAME]["outputs"][target]
+    output["path"] = str(settings.warehouse)
+    output["threads"] = settings.duckdb_threads
+    output["settings"] = {**output.get("settings", {}),
+                          "threads": settings.duckdb_threads,
+                          "memory_limit": settings.duckdb_memory_limit}
+    return profiles
+
+
+def profiles_dir(settings: Settings, folder: Path | None = None) -> Path:
+    """The folder (default <data_dir>/dbt_target) holding this run's profiles.yml;
+    rewritten only when it changes (dbt re-parses everything when its profile changes)."""
+    folder = folder or settings.data_dir / "dbt_target"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "profiles.yml"
+    text = ("# Written by orchestration/dbt_profile.py from the run's settings: edit "
+            "dbt_project/profiles.yml or the CT_* variables instead.\n"
+            + yaml.safe_dump(profile_for(settings), sort_keys=True))
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_name(f".profiles.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return folder
+
+
+def prepare_manifest(settings: Settings, quiet: bool = True) -> int:
+    """`dbt parse` into dbt_project/target: the manifest the definitions load, parsed
+    with the profile of these settings so the dbt steps' partial parse starts valid.
+    Parsing opens no warehouse, so nothing is written to the data dir."""
+    with tempfile.TemporaryDirectory(prefix="ct-dbt-profile-") as tmp:
+        cmd = [dbt_executable(), "parse",
+               "--profiles-dir", str(profiles_dir(settings, Path(tmp))),
+               "--project-dir", str(DBT_PROJECT_DIR)]
+        if quiet:
+            cmd.insert(1, "--quiet")
+        return subprocess.run(cmd, cwd=DBT_PROJECT_DIR).returncode

@@ -1,0 +1,75 @@
+"""What in the landing zone has not been ingested yet (plain Python, for the sensor).
+
+The sensor never opens the live warehouse (a run may hold its lock): it compares the
+landing zone with the ingest ledger of the published snapshot, which every publish
+copies. A file counts as known once the ledger holds its path with the same size,
+whatever its status (loaded, rejected, skipped as a duplicate); a file still being
+written keeps changing size, and names a writer uses while writing are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from .contracts import load_contracts
+from .loader import list_deliveries
+
+# Names a source system uses while it is still writing a delivery (the loader leaves
+# them pending too).
+_IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
+
+
+def ledger_files(published: Path) -> set[tuple[str, int]]:
+    """(path relative to the landing zone, size) of every delivery the published
+    ingest ledger holds, except those still pending; empty before the first publish."""
+    if not published.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        rows = con.execute("SELECT file_path, size_bytes FROM meta.ingest_ledger "
+                           "WHERE status <> 'pending'").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        con.close()
+    return {(path, size) for path, size in rows}
+
+
+def new_deliveries(landing_dir: Path, published: Path) -> dict[str, list[str]]:
+    """extract -> the landing files (relative paths) the published ledger does not
+    hold yet."""
+    known = ledger_files(published)
+    out: dict[str, list[str]] = {}
+    for extract in load_contracts():
+        for path in list_deliveries(landing_dir, extract):
+            name = path.name
+            if name.startswith(".") or name.endswith(_IN_PROGRESS_SUFFIXES):
+                continue
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            rel = path.relative_to(landing_dir).as_posix()
+            if (rel, size) not in known:
+                out.setdefault(extract, []).append(rel)
+    return out
+
+
+def deliveries_key(landing_dir: Path, new: dict[str, list[str]]) -> str:
+    """A run key for a set of new deliveries: the same files (names and sizes) give the
+    same key, so a sensor asks for one run per set, not one per tick."""
+    digest = hashlib.sha256()
+    for extract in sorted(new):
+        for rel in sorted(new[extract]):
+            try:
+                size = (landing_dir / rel).stat().st_size
+            except OSError:
+                size = -1
+            digest.update(f"{rel}\0{size}\n".encode())
+    return digest.hexdigest()[:20]
