@@ -162,3 +162,25 @@ def test_lock_error_is_recognised():
     assert alerts.is_lock_error(error)
     assert not alerts.is_lock_error(ValueError("Catalog Error: table not found"))
     assert not alerts.is_lock_error(None)
+
+
+def test_last_delivery_is_the_newest_loaded_file():
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    from orchestration.delivery.freshness import last_delivery_timestamp
+    from orchestration.ingestion.schema import ensure_schemas
+
+    con = duckdb.connect()
+    ensure_schemas(con)
+    assert last_delivery_timestamp(con, "sales_order_lines") is None
+    rows = [(1, "a.csv", "sales_order_lines", "loaded", datetime(2026, 11, 19, 6)),
+            (2, "b.csv", "sales_order_lines", "loaded", datetime(2026, 11, 20, 6)),
+            (3, "c.csv", "sales_order_lines", "rejected", datetime(2026, 11, 21, 6)),
+            (4, "d.csv", "items", "loaded", datetime(2026, 11, 22, 6))]
+    for seq, path, extract, status, seen in rows:
+        con.execute("INSERT INTO meta.ingest_ledger (load_seq, file_path, extract, status, "
+                    "seen_at) VALUES (?, ?, ?, ?, ?)", [seq, path, extract, status, seen])
+    assert last_delivery_timestamp(con, "sales_order_lines") == \
+        datetime(2026, 11, 20, 6, tzinfo=timezone.utc).timestamp()
