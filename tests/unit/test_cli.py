@@ -1,21 +1,97 @@
 """`tower` keeps the exit codes of interfaces.md: 0 answer, 2 bad usage, 1 failure."""
 
-from orchestration.cli import main
+import duckdb
+import pytest
+
+from orchestration.cli import cycle_key, main
 
 
 def test_bad_usage_exits_2(capsys):
     assert main(["no-such-command"]) == 2
-    assert "invalid choice" in capsys.readouterr().err
+    assert "No such command 'no-such-command'" in capsys.readouterr().err
     assert main([]) == 2
+    assert main(["run", "--no-such-option"]) == 2
+    assert main(["ask"]) == 2
+    assert main(["ask", "availability"]) == 2          # ITEM is required
+    assert main(["ask", "chase", "--limit", "0"]) == 2
+    assert main(["ui", "--port", "not-a-port"]) == 2
 
 
 def test_help_exits_0(capsys):
     assert main(["--help"]) == 0
-    assert "tower" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "tower" in out
+    for command in ("run", "sop-cycle", "prepare", "ui", "ask", "kpi"):
+        assert command in out
+    assert main(["ask", "--help"]) == 0
+    assert "why-late" in capsys.readouterr().out
 
 
-def test_an_sop_cycle_outside_the_cycles_exits_2(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("given, key", [("2026-10", "2026-10"), ("2026-10-01", "2026-10"),
+                                        (None, None)])
+def test_a_cycle_is_passed_on_as_yyyy_mm(given, key):
+    assert cycle_key(given) == key
+
+
+@pytest.mark.parametrize("cycle", ["2026-13", "2026-10-15", "Oct 2026", "2026"])
+def test_a_cycle_that_is_not_a_month_exits_2(cycle, capsys):
+    assert main(["sop-cycle", "--cycle", cycle]) == 2
+    assert "--cycle" in capsys.readouterr().err
+
+
+def test_a_kpi_month_that_is_not_a_month_exits_2(capsys):
+    assert main(["kpi", "--month", "2026-13"]) == 2
+    assert "--month" in capsys.readouterr().err
+
+
+def test_an_sop_cycle_on_an_empty_data_dir_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    assert main(["sop-cycle", "--cycle", "2019-01"]) == 2
-    assert "S&OP cycle" in capsys.readouterr().err   # none before 2024-11 (or no models)
+    assert main(["sop-cycle", "--cycle", "2019-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no warehouse at" in err and "tower run" in err
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_run_without_a_landing_zone_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CT_LANDING_DIR", str(tmp_path / "nowhere"))
+    assert main(["run", "--no-simulate"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"no landing zone at {tmp_path / 'nowhere'}" in err
+
+
+def test_questions_without_a_published_warehouse_exit_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
+    for argv in (["ask", "availability", "FG-1"], ["ask", "why-late", "SO-1"],
+                 ["ask", "last-order", "C1"], ["ask", "chase"], ["kpi"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err == (f"error: no published warehouse at "
+                       f"{tmp_path / 'published' / 'warehouse.duckdb'}: run `make run` first\n")
+
+
+def test_a_locked_warehouse_is_named_with_its_holder(tmp_path, monkeypatch):
+    """The lock message comes from another process: DuckDB only locks across processes."""
+    import subprocess
+    import sys
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(60)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        from orchestration.cli import _warehouse_errors
+        from orchestration.settings import load_settings
+
+        with pytest.raises(duckdb.IOException) as exc:
+            duckdb.connect(str(warehouse))
+        known = _warehouse_errors(load_settings({"CT_DATA_DIR": str(tmp_path)}), exc.value)
+        assert str(known) == (f"the warehouse {warehouse} is in use by another process "
+                              f"(pid {holder.pid}): wait for it or stop it")
+    finally:
+        holder.kill()
+        holder.wait()
