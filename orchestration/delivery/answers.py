@@ -132,9 +132,10 @@ def availability(published: Path, item: str, site: str | None = None,
     best = rows[0]
     site_id, now, receipts, earliest, as_of = best[0], best[4], best[5], best[8], best[9]
     if earliest is None:
-        total = sum(r[4] + r[5] for r in rows)
-        sentence = (f"{need} {units} of item {item} {verb} not in sight{where}: "
-                    f"{_num(total)} available now and scheduled in all.")
+        most = max(rows, key=lambda r: r[4] + r[5])
+        sentence = (f"{need} {units} of item {item} {verb} not in sight: available now plus "
+                    f"scheduled receipts reach {_num(most[4] + most[5])} at {most[0]}"
+                    f"{'' if len(rows) == 1 else ', the most of any site'}.")
     elif earliest <= as_of:
         sentence = (f"{need} {units} of item {item} {verb} available now at {site_id} "
                     f"({_num(now)} available, {_num(receipts)} more scheduled).")
@@ -227,15 +228,15 @@ def chase(published: Path, supplier: str | None = None, limit: int = 10) -> Answ
     """The purchase order lines to chase, most urgent first (po_chase_list), for one
     supplier or all."""
     with _Snapshot(published) as db:
-        if supplier is not None and not db.exists(
-                "SELECT 1 FROM marts.dim_partner WHERE partner_id = ? AND role = 'supplier' "
-                "UNION ALL SELECT 1 FROM marts.po_chase_list WHERE supplier_id = ?",
-                [supplier, supplier]):
+        names = [] if supplier is None else db.rows(
+            "SELECT partner_name FROM marts.dim_partner WHERE partner_id = ? AND role = "
+            "'supplier' UNION ALL SELECT supplier_name FROM marts.po_chase_list "
+            "WHERE supplier_id = ?", [supplier, supplier])
+        if supplier is not None and not names:
             raise UnknownId(f"unknown supplier {supplier!r}")
         scope = "(CAST(? AS VARCHAR) IS NULL OR supplier_id = ?)"
         total = db.rows(f"""
-            SELECT count(*), coalesce(sum(value_at_risk_cc), 0), count(*) FILTER (is_overdue),
-                   any_value(supplier_name)
+            SELECT count(*), coalesce(sum(value_at_risk_cc), 0), count(*) FILTER (is_overdue)
             FROM marts.po_chase_list WHERE {scope}""", [supplier, supplier])[0]
         columns, rows = db.columns(f"""
             SELECT priority_rank, supplier_id, po_id, po_line, item_id, site_id,
@@ -243,8 +244,9 @@ def chase(published: Path, supplier: str | None = None, limit: int = 10) -> Answ
                    supplier_contact_email
             FROM marts.po_chase_list WHERE {scope}
             ORDER BY priority_rank LIMIT ?""", [supplier, supplier, limit])
-    count, value, overdue, name = total
-    who = f" with {name} ({supplier})" if supplier else ""
+    count, value, overdue = total
+    name = next((n for (n,) in names if n), None)
+    who = "" if supplier is None else f" with {name} ({supplier})" if name else f" with {supplier}"
     if not count:
         return Answer("chase", f"Nothing to chase{who}: no open PO line needs action.",
                       columns, rows)
@@ -373,17 +375,17 @@ def kpi(published: Path, name: str | None = None, month: str | None = None) -> A
             if point is None:
                 raise UnknownId(f"no {name} for {month}: months with a value "
                                 f"{_span([p[0] for p in points])}")
-            return Answer("kpi", f"{_sentence_case(k.label)} was {_value(point[1], k)} in "
-                          f"{month} ({name}, {k.source}).", columns,
+            return Answer("kpi", f"{_sentence_case(k.short)} was {_value(point[1], k)} in "
+                          f"{month} ({k.label}; {name} from {k.source}).", columns,
                           [(f"{point[0]:%Y-%m}", point[1], k.unit)])
         rows = [(f"{m:%Y-%m}", v, k.unit) for m, v in points]
         latest = pick(points)
         if latest is None:
             return Answer("kpi", f"No {name} yet: {k.source} has no month with a value.",
                           columns, rows)
-        return Answer("kpi", f"{_sentence_case(k.label)} was {_value(latest[1], k)} in "
-                      f"{latest[0]:%Y-%m} ({name}, {_plural(len(rows), 'month')} below, "
-                      f"from {k.source}).", columns, rows)
+        return Answer("kpi", f"{_sentence_case(k.short)} was {_value(latest[1], k)} in "
+                      f"{latest[0]:%Y-%m} ({k.label}; {name} from {k.source}, "
+                      f"{_plural(len(rows), 'month')} below).", columns, rows)
 
     columns = ["kpi", "label", "month", "value", "unit", "source"]
     rows = []
