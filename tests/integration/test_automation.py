@@ -19,10 +19,13 @@ from tests.conftest import copy_of_built
 MARTS = dg.AssetKey(["marts", "fct_sales_order_lines"])
 
 
-def _run_row_count_checks() -> tuple[bool, dict[dg.AssetKey, dg.AssetCheckEvaluation]]:
-    """The row-count check alone, on stand-in specs of the marts (the marts are built)."""
-    job = dg.define_asset_job("row_counts", selection=dg.AssetSelection.checks(
-        *automation.row_count_checks))
+def _run_row_count_checks(keys=None) -> tuple[bool, dict[dg.AssetKey, dg.AssetCheckEvaluation]]:
+    """The row-count check alone (of `keys`, default all marts), on stand-in specs of the
+    marts (the marts are built)."""
+    selection = (dg.AssetSelection.checks(*automation.row_count_checks) if keys is None else
+                 dg.AssetSelection.checks(*[dg.AssetCheckKey(k, automation.ROW_COUNT_CHECK)
+                                            for k in keys]))
+    job = dg.define_asset_job("row_counts", selection=selection)
     defs = dg.Definitions(assets=[dg.AssetSpec(k) for k in automation.public_mart_keys],
                           asset_checks=automation.row_count_checks, jobs=[job],
                           resources={"warehouse": WarehouseResource()})
@@ -88,6 +91,31 @@ def test_row_count_drop_blocks_a_halved_mart(built, session_env, tmp_path_factor
     success, evaluations = _run_row_count_checks()
     assert success
     assert evaluations[MARTS].metadata["previous"].value == "first build"
+
+
+def test_row_count_drop_on_a_small_warehouse(tmp_path, session_env, monkeypatch):
+    """The same rules without the session's company: a quick check of the query."""
+    settings = session_env(tmp_path / "data")
+    monkeypatch.delenv("CT_ROW_DROP_PCT", raising=False)
+    small = dg.AssetKey(["marts", "po_chase_list"])
+    for path in (settings.published, settings.warehouse):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.fct_sales_order_lines AS SELECT range AS id "
+                    "FROM range(200)")
+        con.execute("CREATE TABLE marts.po_chase_list AS SELECT range AS id FROM range(50)")
+        con.close()
+    assert _run_row_count_checks([MARTS, small])[0]
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("DELETE FROM marts.fct_sales_order_lines WHERE id >= 90")
+    con.execute("DELETE FROM marts.po_chase_list")
+    con.close()
+    success, evaluations = _run_row_count_checks([MARTS, small])
+    assert not success
+    assert not evaluations[MARTS].passed and evaluations[small].passed
+    assert evaluations[MARTS].metadata["drop_pct"].value == 55.0
+    assert "200 -> 90 rows (55 % drop)" in evaluations[MARTS].description
 
 
 def _freshness_job_result(instance, keys):
