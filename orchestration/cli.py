@@ -35,32 +35,25 @@ JsonOption = Annotated[bool, typer.Option("--json", help="print the answer as JS
 LogLevelOption = Annotated[str, typer.Option("--log-level", help="Dagster log level")]
 
 
-class UserError(Exception):
-    """A failure the user can fix; shown as one line, never a traceback."""
-
-    def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def _fail(message: str, exit_code: int = 1) -> int:
     print(f"error: {message}", file=sys.stderr)
     return exit_code
 
 
-def _warehouse_errors(settings: Settings, exc: Exception) -> UserError | None:
-    """The one-line reading of a DuckDB error met while opening the live warehouse."""
+def _warehouse_error(settings: Settings, exc: Exception) -> str | None:
+    """The one line a user reads for a DuckDB error met opening the live warehouse;
+    None for an error that is not about the warehouse file."""
     import duckdb
 
     text = str(exc)
     if isinstance(exc, duckdb.IOException) and "Could not set lock" in text:
         pid = re.search(r"PID (\d+)", text)
         holder = f" (pid {pid.group(1)})" if pid else ""
-        return UserError(f"the warehouse {settings.warehouse} is in use by another "
-                         f"process{holder}: wait for it or stop it")
+        return (f"the warehouse {settings.warehouse} is in use by another "
+                f"process{holder}: wait for it or stop it")
     if isinstance(exc, duckdb.CatalogException):
-        return UserError(f"the warehouse {settings.warehouse} is not built yet "
-                         f"({text.splitlines()[0]}): run `tower run` first")
+        return (f"the warehouse {settings.warehouse} is not built yet "
+                f"({text.splitlines()[0]}): run `tower run` first")
     return None
 
 
@@ -97,10 +90,10 @@ def run(
         outcome = run_core(settings, simulate=not no_simulate, tier=tier,
                            log_level=log_level)
     except duckdb.Error as exc:
-        known = _warehouse_errors(settings, exc)
-        if known is None:
+        line = _warehouse_error(settings, exc)
+        if line is None:
             raise
-        return _fail(str(known), known.exit_code)
+        return _fail(line)
     if as_json:
         print(json.dumps(outcome.summary.as_dict(), default=str))
     else:
@@ -142,10 +135,10 @@ def sop_cycle(
     except ValueError as exc:
         return _fail(str(exc), 2)
     except duckdb.Error as exc:
-        known = _warehouse_errors(settings, exc)
-        if known is None:
+        line = _warehouse_error(settings, exc)
+        if line is None:
             raise
-        return _fail(str(known), known.exit_code)
+        return _fail(line)
     print(f"S&OP cycle {key}: {'published' if ok else 'FAILED'}")
     for line in failures:
         print(f"  {line}")

@@ -84,14 +84,60 @@ def test_a_locked_warehouse_is_named_with_its_holder(tmp_path, monkeypatch):
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        from orchestration.cli import _warehouse_errors
+        from orchestration.cli import _warehouse_error
         from orchestration.settings import load_settings
 
         with pytest.raises(duckdb.IOException) as exc:
             duckdb.connect(str(warehouse))
-        known = _warehouse_errors(load_settings({"CT_DATA_DIR": str(tmp_path)}), exc.value)
-        assert str(known) == (f"the warehouse {warehouse} is in use by another process "
+        line = _warehouse_error(load_settings({"CT_DATA_DIR": str(tmp_path)}), exc.value)
+        assert line == (f"the warehouse {warehouse} is in use by another process "
                               f"(pid {holder.pid}): wait for it or stop it")
     finally:
         holder.kill()
         holder.wait()
+
+
+class _Summary:
+    def as_dict(self):
+        return {"loaded": [], "failures": []}
+
+
+def test_run_passes_its_options_to_the_runner(tmp_path, monkeypatch, capsys):
+    import orchestration.runner as runner
+    from orchestration.runner import RunOutcome
+
+    calls = []
+
+    def run_core(settings, **kwargs):
+        calls.append((settings.data_dir, kwargs))
+        return RunOutcome(success=kwargs["tier"] != "fails", summary=_Summary(), seconds=1.0)
+
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setattr(runner, "run_core", run_core)
+    assert main(["run", "--tier", "tiny", "--no-simulate", "--json",
+                 "--log-level", "WARNING"]) == 0
+    assert calls[-1] == (tmp_path, {"simulate": False, "tier": "tiny", "log_level": "WARNING"})
+    assert '"loaded": []' in capsys.readouterr().out
+    assert main(["run", "--tier", "fails", "--json"]) == 1
+    assert calls[-1][1] == {"simulate": True, "tier": "fails", "log_level": "INFO"}
+
+
+@pytest.mark.parametrize("given, passed", [(["--cycle", "2026-10"], "2026-10"),
+                                           (["--cycle", "2026-10-01"], "2026-10"),
+                                           ([], None)])
+def test_sop_cycle_passes_the_cycle_as_yyyy_mm(given, passed, tmp_path, monkeypatch, capsys):
+    import orchestration.runner as runner
+
+    calls = []
+
+    def run_sop_cycle(settings, cycle, log_level):
+        calls.append((cycle, log_level))
+        return True, cycle or "2026-11", []
+
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path))
+    (tmp_path / "warehouse.duckdb").touch()
+    monkeypatch.setattr(runner, "run_sop_cycle", run_sop_cycle)
+    assert main(["sop-cycle", *given, "--log-level", "DEBUG"]) == 0
+    assert calls == [(passed, "DEBUG")]
+    assert "published" in capsys.readouterr().out
