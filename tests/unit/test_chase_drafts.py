@@ -35,7 +35,7 @@ LINES = [
      "confirmed_after_need_date", "call the supplier", 1, 1),
     (3, "PO-3", "1", "S1", "Acme Metals", "Ann Lee", "ann@acme.example", "B1", "IT-3",
      "40", "50", "40", "2026-12-01", "2026-12-01", "2026-12-01", None, "qty_short",
-     "escalate to the buyer's manager", 3, 2),
+     "escalate to the purchasing manager", 3, 2),
     (4, "PO-4", "2", "S2", "Bolt & Nut", None, None, "B2", "IT-4", "12.5", "12.5", None,
      "2026-12-03", "2026-12-03", None, None, "unconfirmed", "request confirmation", 0, 0),
     (5, "PO-5", "1", "../evil/\x07S3", "Ünïcode GmbH", "Jörg", "joerg@unicode.example",

@@ -26,7 +26,7 @@
     Escalation (int_purchase_order_line_chase_history, docs/chase.md): a line never
     chased before is level 0 and gets the action of its reason; level 1 (chased once,
     recently) -> call the supplier; level 2 (chased on 2+ days, or first chased
-    var chase_escalate_after_days days ago or more) -> escalate to the buyer's manager.
+    var chase_escalate_after_days days ago or more) -> escalate to the purchasing manager.
 #}
 {%- set unconfirmed_after_days = var('chase_unconfirmed_after_days', 3) | int %}
 
@@ -220,7 +220,7 @@ scored as (
 select
     *,
     case
-        when escalation_level = 2 then 'escalate to the buyer''s manager'
+        when escalation_level = 2 then 'escalate to the purchasing manager'
         when escalation_level = 1 then 'call the supplier'
         when chase_reason in ('overdue', 'confirmed_after_need_date') then 'expedite'
         when chase_reason = 'date_slipped' then 'confirm new date'
