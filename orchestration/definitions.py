@@ -7,7 +7,7 @@ import dagster as dg
 from .defs.dbt import planning_models, sop_cycle_models, warehouse_models
 from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
-from .defs.partitions import CLOSED_MONTHS, SOP_CYCLES
+from .defs.partitions import SOP_CYCLES
 from .defs.publish import published_snapshot_asset
 from .defs.resources import WarehouseResource
 from .defs.schedules import daily_pipeline, landing_sensor, month_start, weekly_forecast
@@ -39,9 +39,6 @@ publish_job = dg.define_asset_job(
 sop_cycle_job = dg.define_asset_job(
     "sop_cycle", selection=dg.AssetSelection.assets(sop_cycle_models, published_warehouse),
     description="The S&OP cycle marts of one month (partition = cycle), then publish.")
-month_close_job = dg.define_asset_job(
-    "month_close", selection=dg.AssetSelection.assets(published_warehouse),
-    description="The month close of one closed month: finance and KPI packs, then publish.")
 
 INGEST_KEYS = {key.path[1]: key for a in ingest_assets for key in a.keys}
 DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS[len(ingest_assets):] for key in a.keys]
@@ -51,11 +48,9 @@ DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS[len(ingest_assets):] for key in
 # per step on this 2-core machine. In-process for the UI as for `make run`.
 defs = dg.Definitions(
     assets=[*CORE_ASSETS, sop_cycle_models],
-    jobs=[core_job, forecast_job, publish_job, sop_cycle_job, month_close_job],
+    jobs=[core_job, forecast_job, publish_job, sop_cycle_job],
     schedules=[daily_pipeline(core_job), weekly_forecast(forecast_job),
-               month_start(sop_cycle_job, SOP_CYCLES, 0, "the S&OP cycle of the month"),
-               month_start(month_close_job, CLOSED_MONTHS, 1,
-                           "the month close (finance and KPI packs) of the month before")],
+               month_start(sop_cycle_job, SOP_CYCLES, 0, "the S&OP cycle of the month")],
     sensors=[landing_sensor(core_job, INGEST_KEYS, DOWNSTREAM_OF_INGEST)],
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource()},
