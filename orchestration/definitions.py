@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from .defs.automation import (alert_sensors, freshness_checks, freshness_sensor,
+                              row_count_checks, with_freshness_policies)
 from .defs.dbt import planning_models, sop_cycle_models, warehouse_models
 from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
@@ -46,12 +48,14 @@ DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS[len(ingest_assets):] for key in
 # Every step writes the one DuckDB file, so steps run one at a time anyway (pool
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start
 # per step on this 2-core machine. In-process for the UI as for `make run`.
-defs = dg.Definitions(
+defs = with_freshness_policies(dg.Definitions(
     assets=[*CORE_ASSETS, sop_cycle_models],
+    asset_checks=[*row_count_checks, *freshness_checks],
     jobs=[core_job, forecast_job, publish_job, sop_cycle_job],
     schedules=[daily_pipeline(core_job), weekly_forecast(forecast_job),
                month_start(sop_cycle_job, SOP_CYCLES, 0, "the S&OP cycle of the month")],
-    sensors=[landing_sensor(core_job, INGEST_KEYS, DOWNSTREAM_OF_INGEST)],
+    sensors=[landing_sensor(core_job, INGEST_KEYS, DOWNSTREAM_OF_INGEST), *alert_sensors,
+             freshness_sensor],
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource()},
-)
+))

@@ -60,17 +60,20 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
         con.close()
 
     def execute(job: str, **kwargs):
-        return _execute(defs, dagster_instance, job, log_level, **kwargs)
+        return _execute(defs, dagster_instance, settings, job, log_level, **kwargs)
 
     # The core job with its publish step held back until the monthly assets of the
     # as-of date are built too, so the snapshot is published once and holds them all.
     published = dg.AssetKey(["published", "warehouse"])
-    core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
-    results = [execute("core", asset_selection=list(core_keys - {published}))]
+
+    def without_publish(job: str) -> list:
+        return list(defs.resolve_job_def(job).asset_layer.selected_asset_keys - {published})
+
+    results = [execute("core", asset_selection=without_publish("core"))]
     if results[0].success:
         span = register_months(settings, dagster_instance)
         for job, key in _monthly_runs(defs, span):
-            results.append(execute(job, partition_key=key))
+            results.append(execute(job, partition_key=key, asset_selection=without_publish(job)))
         results.append(execute("publish"))
     success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
@@ -128,18 +131,25 @@ def run_sop_cycle(settings: Settings, cycle: str | None = None,
     if cycle not in span.cycles:
         raise ValueError(f"no S&OP cycle {cycle}: cycles run from {span.cycles[0]} to "
                          f"{span.cycles[-1]}")
-    results = [_execute(defs, dagster_instance, "sop_cycle", log_level, partition_key=cycle)]
-    results.append(_execute(defs, dagster_instance, "publish", log_level))
+    results = [_execute(defs, dagster_instance, settings, "sop_cycle", log_level,
+                        partition_key=cycle)]
     failures = [_failure_line(e) for r in results for e in r.all_events
                 if e.is_step_failure]
     return all(r.success for r in results), cycle, failures
 
 
-def _execute(defs, dagster_instance, job: str, log_level: str, **kwargs):
-    return defs.resolve_job_def(job).execute_in_process(
+def _execute(defs, dagster_instance, settings: Settings, job: str, log_level: str,
+             **kwargs):
+    """One in-process run; a failed run or failed blocking check writes its alert line
+    (no daemon runs the alert sensors headless)."""
+    from .delivery.alerts import alert_for_run
+
+    result = defs.resolve_job_def(job).execute_in_process(
         instance=dagster_instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         **kwargs)
+    alert_for_run(dagster_instance, result.run_id, settings)
+    return result
 
 
 def _failure_line(event) -> str:

@@ -141,13 +141,3 @@ def mart_row_count_drop(context: dg.AssetCheckExecutionContext,
 
 
 row_count_checks = [mart_row_count_drop]
-
-# --- retries ----------------------------------------------------------------------------
-
-
-def warehouse_lock_retry() -> dg.RetryPolicy:
-    """For steps that open the live warehouse: a step that loses the DuckDB file lock to
-    another process (a second run, an open session) waits 5, 15, 35 s (+/- jitter) and
-    tries again. The policy retries any failure, so it belongs on short steps."""
-    return dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL,
-                          jitter=dg.Jitter.PLUS_MINUS)

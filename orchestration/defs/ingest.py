@@ -4,8 +4,9 @@
 import dagster as dg
 
 from ..ingestion.contracts import Contract, load_contracts
+from ..delivery.freshness import LAST_UPDATED_METADATA_KEY, last_delivery_timestamp
 from ..ingestion.loader import ingest_extract
-from .resources import WAREHOUSE_POOL, WarehouseResource
+from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
 
 
 def raw_asset_key(extract: str) -> dg.AssetKey:
@@ -24,11 +25,13 @@ def _ingest_asset(contract: Contract) -> dg.AssetsDefinition:
                     f"{', '.join(contract.key)}). Bad rows go to "
                     f"quarantine.{contract.extract} with a reason.",
         pool=WAREHOUSE_POOL,
+        retry_policy=warehouse_lock_retry(),
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         with warehouse.connection() as con:
             result = ingest_extract(con, contract.extract, warehouse.landing_dir)
             raw_rows = con.execute(f'SELECT count(*) FROM raw."{contract.extract}"').fetchall()[0][0]
+            delivered = last_delivery_timestamp(con, contract.extract)
         for f in result.files:
             line = (f"{f.path}: {f.status}, {f.rows_loaded} loaded, "
                     f"{f.rows_quarantined} quarantined")
@@ -38,6 +41,9 @@ def _ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={
             **result.summary(),
             "raw_rows_total": raw_rows,
+            # freshness is about deliveries, not runs: the time the newest file came in
+            **({LAST_UPDATED_METADATA_KEY: dg.MetadataValue.timestamp(delivered)}
+               if delivered is not None else {}),
             "files": dg.MetadataValue.md(_files_table(result)) if result.files
             else "no new files",
         })

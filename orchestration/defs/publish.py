@@ -6,7 +6,7 @@ import dagster as dg
 from ..delivery.publish import publish
 from ..planning.cycle import month_span
 from .partitions import register_months
-from .resources import WAREHOUSE_POOL, WarehouseResource
+from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
 
 
 def published_snapshot_asset(upstream: list[dg.AssetKey],
@@ -26,6 +26,7 @@ def published_snapshot_asset(upstream: list[dg.AssetKey],
                     "both open; every mart also as Parquet under <exports>/parquet/. "
                     "Registers the S&OP cycles and closed months the data now spans.",
         pool=WAREHOUSE_POOL,
+        retry_policy=warehouse_lock_retry(),
     )
     def published_warehouse(context: dg.AssetExecutionContext,
                             warehouse: WarehouseResource) -> dg.MaterializeResult:

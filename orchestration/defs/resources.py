@@ -33,3 +33,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def landing_dir(self) -> Path:
         return self.settings().landing_dir
+
+
+def warehouse_lock_retry() -> dg.RetryPolicy:
+    """For short steps that open the live warehouse (ingest, publish): a step that loses
+    the DuckDB file lock to another process (a second run, an open session) waits 5, 15,
+    35 s (+/- jitter) and tries again. The policy retries any failure, so the dbt steps,
+    whose failures are failed tests, do not have it."""
+    return dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL,
+                          jitter=dg.Jitter.PLUS_MINUS)

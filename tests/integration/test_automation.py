@@ -206,6 +206,8 @@ def test_run_failure_sensor_writes_the_alert(tmp_path, monkeypatch):
 
 
 def test_warehouse_lock_retry():
-    policy = automation.warehouse_lock_retry()
+    from orchestration.defs.resources import warehouse_lock_retry
+
+    policy = warehouse_lock_retry()
     assert (policy.max_retries, policy.delay) == (3, 5)
     assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.jitter is not None
