@@ -3,7 +3,8 @@
 
 import dagster as dg
 
-from ..delivery.chase import CHASE_DIR, LOG_TABLE, SENDER_ENV, chase_sender, write_chase_drafts
+from ..delivery.chase import (CHASE_DIR, LOG_TABLE, SENDER_ENV, chase_log_summary,
+                              chase_sender, write_chase_drafts)
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 
@@ -41,4 +42,26 @@ def po_chase_drafts(context: dg.AssetExecutionContext,
     })
 
 
-chase_assets = [po_chase_drafts]
+@dg.asset(
+    key=dg.AssetKey(["meta", "po_chase_log"]),
+    group_name="source",
+    kinds={"duckdb"},
+    tags={"layer": "delivery"},
+    description=f"The chase log {LOG_TABLE} the dbt source meta.po_chase_log reads: "
+                f"created here (empty on a new warehouse) before dbt runs; the rows are "
+                f"written by exports/po_chase_drafts, one per line per chase day. A key of "
+                f"its own: were it the drafts asset's, po_chase_list -> drafts -> "
+                f"po_chase_list would be a cycle.",
+    pool=WAREHOUSE_POOL,
+)
+def po_chase_log(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connection() as con:
+        summary = chase_log_summary(con)
+    return dg.MaterializeResult(metadata={
+        "rows": summary["rows"],
+        "chase_days": summary["chase_days"],
+        "last_chase_day": summary["last_chase_day"] or "never",
+    })
+
+
+chase_assets = [po_chase_log, po_chase_drafts]

@@ -243,6 +243,16 @@ def ensure_chase_log(con: duckdb.DuckDBPyConnection) -> None:
         sent_to VARCHAR, draft_file VARCHAR)""")
 
 
+def chase_log_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """Create the chase log when missing; its rows, chase days and last chase day."""
+    ensure_chase_log(con)
+    rows, days, last = con.execute(
+        f"SELECT count(*), count(DISTINCT as_of_date), max(as_of_date) FROM {LOG_TABLE}"
+    ).fetchall()[0]
+    return {"rows": rows, "chase_days": days,
+            "last_chase_day": last.isoformat() if last else None}
+
+
 def write_chase_drafts(con: duckdb.DuckDBPyConnection, exports_dir: Path,
                        sender: str = DEFAULT_SENDER) -> ChaseResult:
     """Write the as-of date's drafts from marts.po_chase_list (con: the live warehouse,
