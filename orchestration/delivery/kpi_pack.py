@@ -168,7 +168,8 @@ def collect(con: duckdb.DuckDBPyConnection, period: date) -> tuple[list[Chart], 
     cols, types, rows = _query(con, _SPINE + f"""
         , directions AS (SELECT unnest(['inbound', 'outbound', 'total']) AS direction),
         freight AS (
-            SELECT month, coalesce(direction, 'total') AS direction,
+            SELECT month, CASE WHEN grouping(direction) = 1 THEN 'total' ELSE direction END
+                       AS direction,
                    sum(freight_cost_cc) AS freight_cost_cc, sum(units_shipped) AS units
             FROM marts.kpi_freight_cost_monthly
             GROUP BY GROUPING SETS ((month, direction), (month)))
