@@ -1,5 +1,5 @@
-"""The day's PO chase drafts: the asset. The engine is orchestration.delivery.chase."""
-
+"""The PO chase loop's assets: the day's drafts and the chase log they fill. The engine is
+orchestration.delivery.chase (docs/chase.md)."""
 
 import dagster as dg
 

@@ -13,8 +13,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration.delivery.chase import (DEFAULT_SENDER, chase_sender, safe_file_stem,
-                                          write_chase_drafts)
+from orchestration.delivery.chase import (DEFAULT_SENDER, chase_log_summary, chase_sender,
+                                          safe_file_stem, write_chase_drafts)
 
 AS_OF = date(2026, 11, 20)
 COLUMNS = """priority_rank BIGINT, po_id VARCHAR, po_line VARCHAR, supplier_id VARCHAR,
@@ -162,3 +162,11 @@ def test_an_empty_list_still_writes_the_day_and_clears_its_log(tmp_path):
 def test_the_sender_is_a_setting_with_a_safe_default():
     assert chase_sender({}) == DEFAULT_SENDER == "purchasing@control-tower.invalid"
     assert chase_sender({"CT_CHASE_FROM": "buyer@plant.example"}) == "buyer@plant.example"
+
+
+def test_the_chase_log_exists_before_the_first_drafts_and_counts_chase_days(drafted):
+    assert chase_log_summary(duckdb.connect()) == {
+        "rows": 0, "chase_days": 0, "last_chase_day": None}
+    con, _, _ = drafted
+    assert chase_log_summary(con) == {"rows": 6, "chase_days": 1,
+                                      "last_chase_day": "2026-11-20"}

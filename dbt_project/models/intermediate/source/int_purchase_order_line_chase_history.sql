@@ -10,8 +10,9 @@
        (still on the list: the answers have not resolved the line).
     Lines never chased are not here: level 0 (int_purchase_order_line_chases).
 
-    Before the asset has run once (a new warehouse, the empty warehouse of the dbt unit
-    tests) meta.po_chase_log does not exist: read an empty relation with its columns.
+    The asset meta/po_chase_log creates the table before dbt runs; where it does not
+    exist (dbt run by hand on a new warehouse, the empty warehouse of the dbt unit tests)
+    read an empty relation with its columns instead of failing.
 #}
 {%- set escalate_after_days = var('chase_escalate_after_days', 7) | int %}
 {%- set chase_log = source('meta', 'po_chase_log') %}
