@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from decimal import Decimal
 from typing import Annotated, Optional
 
 import typer
 
-from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
+from .settings import PROJECT_ROOT, Settings, load_settings
 
 app = typer.Typer(name="tower", help=__doc__.split("\n")[0], add_completion=False,
                   pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -60,12 +59,9 @@ def _warehouse_error(settings: Settings, exc: Exception) -> str | None:
 @app.command()
 def prepare() -> int:
     """Prepare the dbt manifest (dbt parse) the definitions load."""
-    settings = load_settings()
-    env = {**os.environ, **settings.dbt_env()}
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
-    cmd = [dbt, "parse", "--quiet",
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)]
-    return subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR).returncode
+    from .dbt_profile import prepare_manifest
+
+    return prepare_manifest(load_settings())
 
 
 @app.command()
@@ -154,12 +150,17 @@ def ui(
     from .instance import dagster_home
 
     settings = load_settings()
-    dagster_home(settings)
+    home = dagster_home(settings)
     if prepare() != 0:
         return 1
     cmd = ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]
-    os.execvpe(os.path.join(os.path.dirname(sys.executable), cmd[0]), cmd, os.environ)
+    # the UI's processes share this Dagster home (run history of `make run`); the
+    # environment's bin folder first, so dbt and dagster are this environment's
+    bin_dir = os.path.dirname(sys.executable)
+    env = {**os.environ, "DAGSTER_HOME": str(home),
+           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    os.execvpe(os.path.join(bin_dir, cmd[0]), cmd, env)
 
 
 def print_answer(answer, as_json: bool) -> None:

@@ -11,7 +11,7 @@ from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
 from .defs.partitions import SOP_CYCLES
 from .defs.publish import published_snapshot_asset
-from .defs.resources import WarehouseResource
+from .defs.resources import WarehouseResource, with_owners
 from .defs.schedules import daily_pipeline, landing_sensor, month_start, weekly_forecast
 
 PUBLISHED_KEYS = [key for assets in (warehouse_models, planning_models, demand_forecast)
@@ -48,7 +48,7 @@ DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS[len(ingest_assets):] for key in
 # Every step writes the one DuckDB file, so steps run one at a time anyway (pool
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start
 # per step on this 2-core machine. In-process for the UI as for `make run`.
-defs = with_freshness_policies(dg.Definitions(
+defs = with_owners(with_freshness_policies(dg.Definitions(
     assets=[*CORE_ASSETS, sop_cycle_models],
     asset_checks=[*row_count_checks, *freshness_checks],
     jobs=[core_job, forecast_job, publish_job, sop_cycle_job],
@@ -58,4 +58,4 @@ defs = with_freshness_policies(dg.Definitions(
              freshness_sensor],
     executor=dg.in_process_executor,
     resources={"warehouse": WarehouseResource()},
-))
+)))

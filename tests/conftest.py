@@ -110,3 +110,45 @@ def warehouse(built):
     con = duckdb.connect(str(built.settings.warehouse), read_only=True)
     yield con
     con.close()
+
+
+# --- the user's data is never touched ----------------------------------------------------
+# A checkout where `make run` built data/ must come out of `make test` byte for byte the
+# same: every test works in temporary directories. The session fingerprints data/ (or its
+# absence) at the start and fails the run if anything in it changed.
+
+def _data_fingerprint(folder: Path):
+    import hashlib
+
+    if not folder.exists():
+        return None
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            out.append((path.relative_to(folder).as_posix(), digest.hexdigest()))
+    return out
+
+
+USER_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+def pytest_sessionstart(session):
+    session.config._user_data_fingerprint = _data_fingerprint(USER_DATA_DIR)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_user_data_fingerprint", "unset")
+    if before == "unset":
+        return
+    after = _data_fingerprint(USER_DATA_DIR)
+    if after != before:
+        changed = sorted(set(after or []) ^ set(before or []))
+        names = sorted({name for name, _ in changed})[:10]
+        session.config.get_terminal_writer().line(
+            f"FAILED: the tests changed the user's data in {USER_DATA_DIR} "
+            f"({'created' if before is None else 'changed'}: {names})", red=True)
+        session.exitstatus = 1

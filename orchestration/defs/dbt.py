@@ -84,7 +84,45 @@ def _build(context: dg.AssetExecutionContext, dbt_vars: dict[str, str] | None = 
     args = ["build", "--exclude-resource-type", "unit_test"]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
-    yield from dbt.cli(args, context=context, target_path=_target_path(context)).stream()
+    invocation = dbt.cli(args, context=context, target_path=_target_path(context),
+                         raise_on_error=False)
+    # dbt holds the DuckDB file while it runs, so the row counts are read once it has
+    # finished and added to each table's materialization (catalog: dagster/row_count).
+    events = list(invocation.stream())
+    key_of = {key.to_python_identifier(): key for key in context.assets_def.keys}
+    built = [key_of[e.output_name] for e in events
+             if isinstance(e, dg.Output) and e.output_name in key_of]
+    counts = _row_counts(settings, built)
+    for event in events:
+        key = key_of.get(event.output_name) if isinstance(event, dg.Output) else None
+        if key in counts:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[key]})
+        yield event
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def _row_counts(settings, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
+    """Rows of each built table (schema/name keys), in one query."""
+    from ..ingestion.loader import connect
+    from ..ingestion.schema import quote
+
+    tables = [k for k in keys if len(k.path) == 2]
+    if not tables:
+        return {}
+    con = connect(settings.warehouse, threads=settings.duckdb_threads)
+    try:
+        existing = {(s, t) for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+        present = [k for k in tables if tuple(k.path) in existing]
+        if not present:
+            return {}
+        sql = " UNION ALL ".join(
+            f"SELECT {i} AS i, count(*) AS n FROM {quote(k.path[0])}.{quote(k.path[1])}"
+            for i, k in enumerate(present))
+        return {present[i]: n for i, n in con.execute(sql).fetchall()}
+    finally:
+        con.close()
 
 
 def sop_cycle_vars(partition_key: str) -> dict[str, str]:

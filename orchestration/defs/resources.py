@@ -1,11 +1,13 @@
 """The warehouse resource: where the live warehouse and the landing zone are."""
 
 
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
+from ..ingestion.contracts import STAGE_OWNERS
 from ..ingestion.loader import connect
 from ..settings import Settings, load_settings
 
@@ -42,3 +44,13 @@ def warehouse_lock_retry() -> dg.RetryPolicy:
     whose failures are failed tests, do not have it."""
     return dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL,
                           jitter=dg.Jitter.PLUS_MINUS)
+
+
+def with_owners(defs: dg.Definitions) -> dg.Definitions:
+    """Every asset owned by the team of its lifecycle stage (its group), set once here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return defs.map_resolved_asset_specs(
+            func=lambda spec: spec.replace_attributes(
+                owners=[STAGE_OWNERS[spec.group_name]] if spec.group_name in STAGE_OWNERS
+                else spec.owners))

@@ -16,6 +16,10 @@ import yaml
 CONTRACTS_FILE = Path(__file__).with_name("contracts.yml")
 
 STAGES = ("plan", "source", "make", "deliver", "return", "finance")
+# Who answers for the assets of each lifecycle stage (Dagster owners, shown in the catalog).
+STAGE_OWNERS = {"plan": "team:planning", "source": "team:procurement",
+                "make": "team:production", "deliver": "team:customer_service",
+                "return": "team:customer_service", "finance": "team:finance"}
 KINDS = ("snapshot", "delta")
 
 # Contract type -> warehouse type. Money and quantities are DECIMAL so that sums are
