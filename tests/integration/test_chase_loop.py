@@ -19,7 +19,10 @@ import pytest
 
 from tests.conftest import copy_of_built
 
-pytestmark = pytest.mark.slow
+# The module's first test also pays for the loop (~2 min; rebuilds take up to a minute
+# each on a busy 2-core machine) and, run alone, for the session's company (two core
+# runs): more than the default 900 s timeout then.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 DAYS = 3
 KEY = ["po_id", "po_line"]
