@@ -6,7 +6,7 @@ import dagster as dg
 
 from .defs.automation import (alert_sensors, freshness_checks, freshness_sensor,
                               row_count_checks, with_freshness_policies)
-from .defs.dbt import planning_models, sop_cycle_models, warehouse_models
+from .defs.dbt import dbt_docs, planning_models, sop_cycle_models, warehouse_models
 from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
 from .defs.partitions import SOP_CYCLES
@@ -23,7 +23,7 @@ published_warehouse = published_snapshot_asset(PUBLISHED_KEYS, MONTHLY_KEYS)
 # sensor's runs and the daily schedule are one plain run from the landing zone to the
 # published snapshot. `make run` runs it, then the monthly partitions of the as-of date.
 CORE_ASSETS = [*ingest_assets, warehouse_models, demand_forecast, planning_models,
-               published_warehouse]
+               published_warehouse, dbt_docs]
 core_job = dg.define_asset_job(
     "core", selection=dg.AssetSelection.assets(*CORE_ASSETS),
     description="Ingest every extract, build the warehouse with dbt, forecast demand, "

@@ -20,6 +20,7 @@ from dagster_dbt import DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from ..dbt_profile import dbt_executable, prepare_manifest, profiles_dir
+from ..delivery.dbt_docs import build_docs, model_docs_url
 from ..ingestion.contracts import STAGES
 from ..settings import DBT_PROJECT_DIR, load_settings
 from .partitions import SOP_CYCLES
@@ -53,7 +54,9 @@ class ControlTowerTranslator(DagsterDbtTranslator):
             key = dg.AssetKey([props["source_name"], props["name"]])
         else:
             key = dg.AssetKey([props["schema"], props["name"]])
-        return spec.replace_attributes(key=key, group_name=_stage(props) or "plan")
+        spec = spec.replace_attributes(key=key, group_name=_stage(props) or "plan")
+        return spec.merge_attributes(metadata={"dbt_docs": dg.MetadataValue.url(
+            model_docs_url(load_settings(), unique_id))})
 
 
 TRANSLATOR = ControlTowerTranslator(
@@ -172,3 +175,27 @@ def sop_cycle_models(context: dg.AssetExecutionContext):
     """The S&OP cycle marts of one month (var sop_cycle = the partition's first day);
     one run per cycle, so a backfill re-runs each past cycle alone."""
     yield from _build(context, sop_cycle_vars(context.partition_key))
+
+
+@dg.asset(
+    key=dg.AssetKey(["docs", "dbt"]),
+    deps=[dg.AssetKey(["published", "warehouse"])],
+    group_name="plan",
+    kinds={"dbt", "html"},
+    tags={"layer": "delivery"},
+    description="The warehouse's documentation site (dbt docs generate --static): every "
+                "model, column, test and the lineage, one page under <data_dir>/docs/ that "
+                "opens from disk. Rebuilt when the dbt project changes; each dbt asset "
+                "links to its page (metadata dbt_docs).",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    result = build_docs(load_settings(), dbt_project().manifest_path)
+    context.log.info(f"dbt docs {'generated' if result.regenerated else 'unchanged'}: "
+                     f"{result.site}")
+    return dg.MaterializeResult(metadata={
+        "site": dg.MetadataValue.path(str(result.site)),
+        "url": dg.MetadataValue.url(f"file://{result.site}"),
+        "regenerated": result.regenerated,
+        "seconds": round(result.seconds, 2),
+    })
