@@ -35,7 +35,7 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	@echo "The benchmark harness (bench/) comes with the performance issue."; exit 2
+	$(PY) -m bench --tier $(or $(TIER),demo)
 
 clean-data:
 	rm -rf data

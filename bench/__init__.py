@@ -1,0 +1,1 @@
+"""The benchmark harness of `make bench` (bench/run.py)."""
