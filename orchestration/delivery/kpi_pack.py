@@ -194,7 +194,7 @@ def _series(chart: Chart, x: str, y: str, by: str | None = None, value=None):
 
 
 def _svg(chart: Chart, period: date) -> str:
-    """The chart as an inline SVG (deterministic: fixed hash salt, no date)."""
+    """The chart as an inline SVG (deterministic: fixed hash salt, no metadata)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -268,7 +268,8 @@ def _svg(chart: Chart, period: date) -> str:
         ax.set_title(chart.title, fontsize=10)
         fig.tight_layout()
         out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None})
+        # no metadata block: no date, no namespace links to outside
+        fig.savefig(out, format="svg", metadata=dict.fromkeys(("Date", "Creator", "Format", "Type")))
     finally:
         plt.close(fig)
     svg = out.getvalue()
