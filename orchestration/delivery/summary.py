@@ -149,5 +149,11 @@ def render(summary: Summary, settings: Settings, seconds: float) -> str:
                    f"{k['po_lines_due']:,} PO lines due)")
     out.append(f"Warehouse: {settings.warehouse}")
     out.append(f"Published (read-only): {settings.published}")
-    out.append(f"Exports: {settings.exports_dir}")
+    out.append(f"Exports: {settings.exports_dir} (finance and KPI packs, PO chase drafts, "
+               "Parquet)")
+    out.append(f"Docs: {settings.data_dir / 'docs' / 'static_index.html'}")
+    out.append("Ask the warehouse: tower ask availability ITEM [--site S] [--qty N] · "
+               "tower ask why-late SO_ID · tower ask last-order CUSTOMER · "
+               "tower ask chase [SUPPLIER] · tower kpi [NAME] [--month YYYY-MM] "
+               "(.venv/bin/tower; --json for machines). The UI: make ui")
     return "\n".join(out)
