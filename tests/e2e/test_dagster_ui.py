@@ -157,10 +157,12 @@ def test_the_ui_builds_publishes_and_refreshes_on_new_deliveries(dagster_ui):
             # switch the landing sensor on from its page, as a data engineer would
             page.goto(f"http://127.0.0.1:{port}/locations/"
                       f"{urllib.parse.quote(location, safe='')}/sensors/landing_deliveries")
-            switch = page.get_by_role("checkbox").first
+            assert _sensor_status(port, location, "landing_deliveries") == "STOPPED"
+            # the switch is a styled label around a hidden checkbox: click what a person sees
+            switch = page.locator("label", has=page.locator("input[type=checkbox]")).first
             expect(switch).to_be_visible()
-            switch.click(force=True)
-            _wait_until(lambda: _sensor_status(port, "landing_deliveries") == "RUNNING",
+            switch.click()
+            _wait_until(lambda: _sensor_status(port, location, "landing_deliveries") == "RUNNING",
                         60, "the landing sensor did not start")
             _shot(page, "sensor_on.png")
             simulator.append(data / "landing", data / "simulator_truth", days=1)
@@ -189,11 +191,12 @@ def _wait_until(condition, seconds: float, message: str) -> None:
     raise AssertionError(message)
 
 
-def _sensor_status(port: int, name: str) -> str | None:
-    data = _graphql(port, "{ instigationStatesOrError { ... on InstigationStates { results "
-                          "{ name status } } } }")
-    states = data["instigationStatesOrError"].get("results") or []
-    return next((s["status"] for s in states if s["name"] == name), None)
+def _sensor_status(port: int, location: str, name: str) -> str | None:
+    data = _graphql(port, "{ sensorOrError(sensorSelector: {repositoryLocationName: "
+                          f"{json.dumps(location)}, repositoryName: \"__repository__\", "
+                          f"sensorName: {json.dumps(name)}}}) {{ ... on Sensor "
+                          "{ sensorState { status } } } }")
+    return (data["sensorOrError"].get("sensorState") or {}).get("status")
 
 
 def _wait_for_run(port: int, job: str, after: str | None = None,
