@@ -83,7 +83,7 @@ def finance_close_pack(context: dg.AssetExecutionContext,
     status = fin_check_status(context.instance)
     with warehouse.connection() as con:
         result = build_finance_pack(con, s.exports_dir, context.partition_key,
-                                    run_id=context.run_id, check_status=status,
+                                    run_id=context.run.run_id, check_status=status,
                                     company_currency=s.company_currency)
     if result.restatements:
         context.log.warning(f"{result.month}: {result.restatements} restatement(s) of the "
@@ -126,7 +126,7 @@ def kpi_pack(context: dg.AssetExecutionContext,
     s = warehouse.settings()
     with warehouse.connection() as con:
         result = build_kpi_pack(con, s.exports_dir, context.partition_key,
-                                run_id=context.run_id, company_currency=s.company_currency)
+                                run_id=context.run.run_id, company_currency=s.company_currency)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(result.folder)),
         "html": dg.MetadataValue.path(str(result.html)),
