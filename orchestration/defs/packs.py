@@ -4,7 +4,8 @@ docs/packs.md says what each pack holds.
 
 Both open the live warehouse in the warehouse pool: the finance pack writes the frozen
 figures of the month (schema finance_close), and a reader of the live file must not
-run beside a writer anyway.
+run beside a writer anyway. A step that loses the file lock retries: a finance build is
+one transaction, so a retry starts from a clean state.
 """
 
 import json
@@ -14,7 +15,7 @@ import dagster as dg
 
 from ..delivery.finance_pack import FINANCE_MODELS_DIR, contract_keys
 from .partitions import CLOSED_MONTHS
-from .resources import WAREHOUSE_POOL, WarehouseResource
+from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
 
 FINANCE_PACK = dg.AssetKey(["exports", "finance_close_pack"])
 KPI_PACK = dg.AssetKey(["exports", "kpi_pack"])
@@ -68,6 +69,7 @@ def fin_check_status(instance: dg.DagsterInstance) -> str:
     kinds={"python", "duckdb", "excel"},
     tags={"layer": "delivery"},
     pool=WAREHOUSE_POOL,
+    retry_policy=warehouse_lock_retry(),
     description="Finance cost-control pack of a closed month: one formatted XLSX (cover, "
                 "a sheet per marts.fin_* table for the month, restatements) plus CSV and "
                 "Parquet per table, under <exports>/finance/<YYYY-MM>/. The first build "
@@ -112,6 +114,7 @@ def finance_close_pack(context: dg.AssetExecutionContext,
     kinds={"python", "duckdb", "html", "excel"},
     tags={"layer": "delivery"},
     pool=WAREHOUSE_POOL,
+    retry_policy=warehouse_lock_retry(),
     description="Monthly KPI pack for the S&OP review: kpi_pack.html (self-contained, "
                 "inline SVG charts of the twelve months to the month: OTIF and fill rate, "
                 "supplier OTD, inventory value and turns, forecast accuracy and bias, S&OP "
