@@ -6,6 +6,7 @@ import dagster as dg
 
 from .defs.automation import (alert_sensors, freshness_checks, freshness_sensor,
                               row_count_checks, with_freshness_policies)
+from .defs.chase import chase_assets
 from .defs.dbt import dbt_docs, planning_models, sop_cycle_models, warehouse_models
 from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets
@@ -22,8 +23,8 @@ published_warehouse = published_snapshot_asset(PUBLISHED_KEYS, MONTHLY_KEYS)
 # The core graph is unpartitioned (DESIGN.md run modes): the `core` job, the landing
 # sensor's runs and the daily schedule are one plain run from the landing zone to the
 # published snapshot. `make run` runs it, then the monthly partitions of the as-of date.
-CORE_ASSETS = [*ingest_assets, warehouse_models, demand_forecast, planning_models,
-               published_warehouse, dbt_docs]
+CORE_ASSETS = [*ingest_assets, *chase_assets, warehouse_models, demand_forecast,
+               planning_models, published_warehouse, dbt_docs]
 core_job = dg.define_asset_job(
     "core", selection=dg.AssetSelection.assets(*CORE_ASSETS),
     description="Ingest every extract, build the warehouse with dbt, forecast demand, "
@@ -43,7 +44,7 @@ sop_cycle_job = dg.define_asset_job(
     description="The S&OP cycle marts of one month (partition = cycle), then publish.")
 
 INGEST_KEYS = {key.path[1]: key for a in ingest_assets for key in a.keys}
-DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS[len(ingest_assets):] for key in a.keys]
+DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS if a not in ingest_assets for key in a.keys]
 
 # Every step writes the one DuckDB file, so steps run one at a time anyway (pool
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start

@@ -6,7 +6,7 @@ Plain Python so the ingestion engine, the CLI and the tests share one definition
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,10 @@ class Settings:
     duckdb_threads: int
     duckdb_memory_limit: str
     landing_sensor: bool            # the landing sensor starts RUNNING in a new Dagster home
+    row_drop_pct: float             # a mart losing more than this % of its rows blocks publish
+    chase_from: str                 # From address of the PO chase drafts
+    # a secret (it may carry a token): never shown, logged or exported
+    alert_webhook: str | None = field(default=None, repr=False)
 
     def dbt_env(self) -> dict[str, str]:
         """What the dbt profile and models read (dbt_project/profiles.yml)."""
@@ -59,4 +63,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         duckdb_memory_limit=env.get("CT_DUCKDB_MEMORY_LIMIT") or "8GB",
         landing_sensor=(env.get("CT_LANDING_SENSOR") or "on").strip().lower()
         not in ("off", "0", "false", "no"),
+        row_drop_pct=_percentage(env, "CT_ROW_DROP_PCT", 50.0),
+        chase_from=(env.get("CT_CHASE_FROM") or "").strip() or "purchasing@control-tower.invalid",
+        alert_webhook=(env.get("CT_ALERT_WEBHOOK") or "").strip() or None,
     )
+
+
+def _percentage(env, name: str, default: float) -> float:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    pct = float(value)
+    if not 0 < pct <= 100:
+        raise ValueError(f"{name} must be a percentage in (0, 100], got {value!r}")
+    return pct

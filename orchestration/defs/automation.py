@@ -11,7 +11,7 @@ import warnings
 import dagster as dg
 
 from ..delivery.alerts import alert_for_run
-from ..delivery.row_counts import row_counts, row_drop_pct
+from ..delivery.row_counts import row_counts
 from ..ingestion.contracts import load_contracts
 from ..settings import load_settings
 from .dbt import planning_models, warehouse_models
@@ -124,7 +124,7 @@ def mart_row_count_drop(context: dg.AssetCheckExecutionContext,
                         warehouse: WarehouseResource):
     """One step for all marts: two counting queries instead of one connection per mart."""
     selected = sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path[-1])
-    max_drop = row_drop_pct()
+    max_drop = warehouse.settings().row_drop_pct
     with warehouse.connection() as con:
         counts = row_counts(con, warehouse.settings().published, "marts",
                             [k.asset_key.path[-1] for k in selected])

@@ -3,8 +3,8 @@ orchestration.delivery.chase (docs/chase.md)."""
 
 import dagster as dg
 
-from ..delivery.chase import (CHASE_DIR, LOG_TABLE, SENDER_ENV, chase_log_summary,
-                              chase_sender, write_chase_drafts)
+from ..delivery.chase import (CHASE_DIR, LOG_TABLE, chase_log_summary,
+                              write_chase_drafts)
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 
@@ -18,14 +18,14 @@ from .resources import WAREHOUSE_POOL, WarehouseResource
                 f"the as-of date's po_chase_list, under <exports>/{CHASE_DIR}/<as-of>/; "
                 f"suppliers without an e-mail go to the buyers' buyer_list.csv. Logs what "
                 f"it chased to {LOG_TABLE}, which the next day's list reads to escalate "
-                f"(docs/chase.md). From address: {SENDER_ENV}.",
+                f"(docs/chase.md). From address: CT_CHASE_FROM.",
     pool=WAREHOUSE_POOL,
 )
 def po_chase_drafts(context: dg.AssetExecutionContext,
                     warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     with warehouse.connection() as con:
-        result = write_chase_drafts(con, s.exports_dir, sender=chase_sender())
+        result = write_chase_drafts(con, s.exports_dir, sender=s.chase_from)
     context.log.info(f"{result.drafts} drafts, {result.lines_chased} lines chased "
                      f"for {result.as_of} in {result.folder}")
     if result.suppliers_without_email:

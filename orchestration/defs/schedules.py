@@ -17,7 +17,7 @@ import dagster as dg
 from ..ingestion.landing import deliveries_key, new_deliveries
 from ..planning.cycle import cycle_of, first_working_day
 from ..settings import load_settings
-from .partitions import CLOSED_MONTHS, SOP_CYCLES, month_key
+from .partitions import month_key
 
 
 def _status(on: bool) -> dg.DefaultSensorStatus:

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,6 @@ from urllib.parse import urlsplit
 
 from ..settings import Settings
 
-WEBHOOK_ENV = "CT_ALERT_WEBHOOK"
 ALERTS_LOG = "alerts.log"
 POST_TIMEOUT_SECONDS = 5
 # A line stays one readable line even when a run fails in many places.
@@ -44,12 +42,6 @@ class Failure:
 
     def describe(self) -> str:
         return f"{self.kind} {self.name}: {self.error}" if self.error else f"{self.kind} {self.name}"
-
-
-def webhook_url(env: Mapping[str, str] | None = None) -> str | None:
-    """The webhook URL, or None when alerts only go to the file."""
-    env = os.environ if env is None else env
-    return (env.get(WEBHOOK_ENV) or "").strip() or None
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -156,7 +148,6 @@ def post(url: str, payload: dict, log: logging.Logger | None = None) -> bool:
 
 
 def alert_for_run(instance, run_id: str, settings: Settings, *,
-                  env: Mapping[str, str] | None = None,
                   log: logging.Logger | None = None) -> str | None:
     """Alert once for a run that failed or had a failed blocking check: the line
     written, or None when there was nothing to alert or the run was alerted already."""
@@ -168,7 +159,7 @@ def alert_for_run(instance, run_id: str, settings: Settings, *,
         failures = [Failure("run", "", "failed")]
     if not failures:
         return None
-    url = webhook_url(env)
+    url = settings.alert_webhook
     line = redact(format_line(run.job_name, run_id, failures), url)
     if not append_once(settings.data_dir / ALERTS_LOG, run_id, line):
         return None

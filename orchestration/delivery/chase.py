@@ -33,8 +33,6 @@ from pathlib import Path
 import duckdb
 
 # The buyer's sending address; .invalid (RFC 2606) so a draft sent by mistake bounces.
-SENDER_ENV = "CT_CHASE_FROM"
-DEFAULT_SENDER = "purchasing@control-tower.invalid"
 CHASE_DIR = "po_chase"
 LINES_FILE = "lines.csv"
 BUYER_LIST_FILE = "buyer_list.csv"
@@ -71,12 +69,6 @@ class ChaseResult:
     lines_chased: int = 0
     lines_to_buyers: int = 0
     suppliers_without_email: list[str] = field(default_factory=list)
-
-
-def chase_sender(env: Mapping[str, str] | None = None) -> str:
-    """The From address of the drafts: CT_CHASE_FROM, else the safe default."""
-    env = os.environ if env is None else env
-    return (env.get(SENDER_ENV) or "").strip() or DEFAULT_SENDER
 
 
 def safe_file_stem(supplier_id: str) -> str:
@@ -254,7 +246,7 @@ def chase_log_summary(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def write_chase_drafts(con: duckdb.DuckDBPyConnection, exports_dir: Path,
-                       sender: str = DEFAULT_SENDER) -> ChaseResult:
+                       sender: str) -> ChaseResult:
     """Write the as-of date's drafts from marts.po_chase_list (con: the live warehouse,
     writable) and replace that day's rows of meta.po_chase_log."""
     as_of, lines = read_chase_list(con)

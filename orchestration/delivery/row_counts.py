@@ -7,8 +7,6 @@ Plain Python: two queries on the live connection with the snapshot attached read
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,23 +14,9 @@ import duckdb
 
 from ..ingestion.schema import quote
 
-DROP_PCT_ENV = "CT_ROW_DROP_PCT"
-DEFAULT_DROP_PCT = 50.0
 # Small marts swing by nature; only a mart that had this many rows can fail.
 MIN_ROWS = 100
 SNAPSHOT_ALIAS = "ct_published_snapshot"
-
-
-def row_drop_pct(env: Mapping[str, str] | None = None) -> float:
-    """The largest tolerated drop in percent (CT_ROW_DROP_PCT, default 50)."""
-    env = os.environ if env is None else env
-    value = (env.get(DROP_PCT_ENV) or "").strip()
-    if not value:
-        return DEFAULT_DROP_PCT
-    pct = float(value)
-    if not 0 < pct <= 100:
-        raise ValueError(f"{DROP_PCT_ENV} must be a percentage in (0, 100], got {value!r}")
-    return pct
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ page. Screenshots are kept under test-artifacts/e2e/ (CT_TEST_ARTIFACTS)."""
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess

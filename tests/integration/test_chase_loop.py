@@ -101,10 +101,10 @@ def run_loop(settings, days_to_run: int = DAYS):
         started = time.perf_counter()
         con = connect(settings.warehouse)
         try:
-            result = write_chase_drafts(con, settings.exports_dir)
+            result = write_chase_drafts(con, settings.exports_dir, sender=settings.chase_from)
             if n == 0:
                 first = {p.name: p.read_bytes() for p in result.folder.iterdir()}
-                result = write_chase_drafts(con, settings.exports_dir)
+                result = write_chase_drafts(con, settings.exports_dir, sender=settings.chase_from)
                 again = {p.name: p.read_bytes() for p in result.folder.iterdir()}
                 assert again == first, "re-running the day must rewrite the same bytes"
         finally:

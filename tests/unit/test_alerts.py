@@ -3,6 +3,7 @@ the same line as JSON, and the webhook URL appears nowhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import socket
@@ -56,7 +57,7 @@ def _failed_run(instance, assets=(sales_extract,)):
 
 def test_a_failed_run_writes_one_line_once(instance, settings):
     result = _failed_run(instance)
-    line = alerts.alert_for_run(instance, result.run_id, settings, env={})
+    line = alerts.alert_for_run(instance, result.run_id, settings)
     assert line is not None
     lines = (settings.data_dir / "alerts.log").read_text().splitlines()
     assert lines == [line]
@@ -66,17 +67,17 @@ def test_a_failed_run_writes_one_line_once(instance, settings):
     assert "second line" not in line
     assert line[:20].endswith("Z") and line[4] == "-"
 
-    assert alerts.alert_for_run(instance, result.run_id, settings, env={}) is None
+    assert alerts.alert_for_run(instance, result.run_id, settings) is None
     assert (settings.data_dir / "alerts.log").read_text().splitlines() == lines
 
     second = _failed_run(instance)
-    alerts.alert_for_run(instance, second.run_id, settings, env={})
+    alerts.alert_for_run(instance, second.run_id, settings)
     assert len((settings.data_dir / "alerts.log").read_text().splitlines()) == 2
 
 
 def test_a_failed_blocking_check_names_the_check_and_asset(instance, settings):
     result = _failed_run(instance, (orders, orders_report))
-    line = alerts.alert_for_run(instance, result.run_id, settings, env={})
+    line = alerts.alert_for_run(instance, result.run_id, settings)
     assert "check not_empty on orders: 0 rows" in line
     assert "after a full load" not in line
     assert "DagsterAssetCheckFailedError" not in line
@@ -84,7 +85,7 @@ def test_a_failed_blocking_check_names_the_check_and_asset(instance, settings):
 
 def test_a_clean_run_writes_nothing(instance, settings):
     result = dg.materialize([healthy], instance=instance)
-    assert alerts.alert_for_run(instance, result.run_id, settings, env={}) is None
+    assert alerts.alert_for_run(instance, result.run_id, settings) is None
     assert not (settings.data_dir / "alerts.log").exists()
 
 
@@ -109,8 +110,8 @@ def test_the_webhook_receives_the_line_as_json(instance, settings):
     try:
         url = f"http://127.0.0.1:{server.server_port}/hook/SECRET123"
         result = _failed_run(instance)
-        line = alerts.alert_for_run(instance, result.run_id, settings,
-                                    env={"CT_ALERT_WEBHOOK": url})
+        line = alerts.alert_for_run(instance, result.run_id,
+                                    dataclasses.replace(settings, alert_webhook=url))
         thread.join(timeout=10)
     finally:
         server.server_close()
@@ -130,8 +131,8 @@ def test_a_failed_post_never_shows_the_url(instance, settings, caplog, capsys):
     url = f"http://127.0.0.1:{port}/hook/SECRET123"
     result = _failed_run(instance)
     with caplog.at_level(logging.DEBUG):
-        line = alerts.alert_for_run(instance, result.run_id, settings,
-                                    env={"CT_ALERT_WEBHOOK": url})
+        line = alerts.alert_for_run(instance, result.run_id,
+                                    dataclasses.replace(settings, alert_webhook=url))
     assert line is not None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING
                 and "webhook" in r.getMessage()]
@@ -151,9 +152,13 @@ def test_redact_removes_the_url_and_its_token():
     assert alerts.redact("nothing secret", None) == "nothing secret"
 
 
-def test_webhook_url_reads_the_given_mapping():
-    assert alerts.webhook_url({}) is None
-    assert alerts.webhook_url({"CT_ALERT_WEBHOOK": " http://x/y "}) == "http://x/y"
+def test_the_webhook_is_a_setting_never_shown():
+    from orchestration.settings import load_settings
+
+    assert load_settings({}).alert_webhook is None
+    settings = load_settings({"CT_ALERT_WEBHOOK": " http://x/hook/SECRET123 "})
+    assert settings.alert_webhook == "http://x/hook/SECRET123"
+    assert "SECRET123" not in repr(settings)
 
 
 def test_lock_error_is_recognised():

@@ -13,8 +13,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration.delivery.chase import (DEFAULT_SENDER, chase_log_summary, chase_sender,
-                                          safe_file_stem, write_chase_drafts)
+from orchestration.delivery.chase import chase_log_summary, safe_file_stem, write_chase_drafts
+from orchestration.settings import load_settings
 
 AS_OF = date(2026, 11, 20)
 COLUMNS = """priority_rank BIGINT, po_id VARCHAR, po_line VARCHAR, supplier_id VARCHAR,
@@ -149,19 +149,20 @@ def test_lines_csv_is_what_the_simulator_reads(drafted):
 
 def test_an_empty_list_still_writes_the_day_and_clears_its_log(tmp_path):
     con = _warehouse()
-    write_chase_drafts(con, tmp_path)
+    write_chase_drafts(con, tmp_path, sender="buyer@plant.example")
     con.execute("DELETE FROM marts.po_chase_list")
     con.execute("CREATE SCHEMA intermediate")
     con.execute("CREATE TABLE intermediate.int_as_of AS SELECT DATE '2026-11-20' AS as_of_date")
-    result = write_chase_drafts(con, tmp_path)
+    result = write_chase_drafts(con, tmp_path, sender="buyer@plant.example")
     assert result.drafts == 0 and result.as_of == AS_OF
     assert sorted(p.name for p in result.folder.iterdir()) == ["buyer_list.csv", "lines.csv"]
     assert con.execute("SELECT count(*) FROM meta.po_chase_log").fetchall()[0][0] == 0
 
 
 def test_the_sender_is_a_setting_with_a_safe_default():
-    assert chase_sender({}) == DEFAULT_SENDER == "purchasing@control-tower.invalid"
-    assert chase_sender({"CT_CHASE_FROM": "buyer@plant.example"}) == "buyer@plant.example"
+    assert load_settings({}).chase_from == "purchasing@control-tower.invalid"
+    assert load_settings({"CT_CHASE_FROM": " buyer@plant.example "}).chase_from == \
+        "buyer@plant.example"
 
 
 def test_the_chase_log_exists_before_the_first_drafts_and_counts_chase_days(drafted):
