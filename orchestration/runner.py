@@ -16,9 +16,6 @@ from .instance import instance
 from .planning.cycle import MonthSpan, month_span
 from .settings import Settings
 
-# The month-partitioned jobs of the month close (closed months), run by `make run` for
-# the latest closed month when they are defined.
-MONTH_CLOSE_JOBS = ("month_close",)
 
 
 @dataclass
@@ -72,7 +69,7 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     results = [execute("core", asset_selection=without_publish("core"))]
     if results[0].success:
         span = register_months(settings, dagster_instance)
-        for job, key in _monthly_runs(defs, span):
+        for job, key in _monthly_runs(span):
             results.append(execute(job, partition_key=key, asset_selection=without_publish(job)))
         results.append(execute("publish"))
     success = all(r.success for r in results)
@@ -98,17 +95,16 @@ def register_months(settings: Settings, dagster_instance) -> MonthSpan | None:
     return span
 
 
-def _monthly_runs(defs, span: MonthSpan | None) -> list[tuple[str, str]]:
-    """(job, partition) of the monthly assets `make run` materializes: the current S&OP
-    cycle, and every monthly pack job for the latest closed month."""
+def _monthly_runs(span: MonthSpan | None) -> list[tuple[str, str]]:
+    """(job, partition) of the monthly assets `make run` materializes: the S&OP cycle of
+    the as-of month and the month close of the latest closed month."""
     if span is None:
         return []
     runs = []
     if span.current_cycle:
         runs.append(("sop_cycle", span.current_cycle))
     if span.latest_closed_month:
-        runs += [(job, span.latest_closed_month) for job in MONTH_CLOSE_JOBS
-                 if any(j.name == job for j in defs.jobs or [])]
+        runs.append(("month_close", span.latest_closed_month))
     return runs
 
 

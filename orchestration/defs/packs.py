@@ -143,11 +143,3 @@ def kpi_pack(context: dg.AssetExecutionContext,
 
 
 pack_assets = [finance_close_pack, kpi_pack]
-
-
-def monthly_packs_job():
-    """Both packs of one closed month (the schedule's target)."""
-    return dg.define_asset_job("monthly_packs", selection=[FINANCE_PACK, KPI_PACK],
-                               partitions_def=CLOSED_MONTHS,
-                               description="The finance cost-control pack and the KPI "
-                                           "pack of a closed month.")

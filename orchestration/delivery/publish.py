@@ -5,7 +5,8 @@ reader holding the old file open keeps a consistent view and never blocks the bu
 a new connection sees the new data. The file is written in DuckDB's v1.4.0 storage
 format, which the DuckDB 1.x clients people already have (CLI, DBeaver) open as well as
 2.x; each mart is also written as Parquet for any other tool, and so are the forecast
-snapshots (forecast/). The ingest ledger rides along, so people (and the landing
+snapshots (forecast/) and the frozen finance months with their restatements
+(finance_close/). The ingest ledger rides along, so people (and the landing
 sensor, which never opens the live file) can see which deliveries are in.
 """
 
@@ -20,7 +21,7 @@ import duckdb
 
 from ..ingestion.schema import quote
 
-PUBLISHED_SCHEMAS = ("marts", "forecast")
+PUBLISHED_SCHEMAS = ("marts", "forecast", "finance_close")
 # Single tables published besides those schemas (not exported as Parquet).
 PUBLISHED_EXTRA_TABLES = (("meta", "ingest_ledger"),)
 # The oldest storage format DuckDB 2.x writes that DuckDB 1.x (>= 1.4) reads.
@@ -77,8 +78,8 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path, exports_dir: Path) 
     finally:
         con.execute("DETACH snapshot")
     for schema, table in tables:
-        # marts at the top (<mart>.parquet, interfaces.md), the forecast snapshots in
-        # their own folder (forecast/<table>.parquet)
+        # marts at the top (<mart>.parquet, interfaces.md), the forecast snapshots and the
+        # frozen finance months in their own folders (forecast/, finance_close/)
         folder = parquet_dir if schema == "marts" else parquet_dir / schema
         folder.mkdir(exist_ok=True)
         target = folder / f"{table}.parquet"

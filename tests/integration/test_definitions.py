@@ -2,7 +2,6 @@
 and the planning marts to the published snapshot, grouped by lifecycle stage, loaded
 fast from a prepared manifest; the S&OP cycle as its own month-partitioned job."""
 
-import datetime
 import subprocess
 import sys
 import time
@@ -65,8 +64,12 @@ def test_dbt_tests_are_asset_checks_and_writers_share_one_pool():
     checks = list(graph.asset_check_keys)
     assert any(c.asset_key == dg.AssetKey(["marts", "fct_sales_order_lines"]) for c in checks)
     job = defs.resolve_job_def("core")
-    pools = {node.definition.pool for node in job.graph.node_dict.values()}
-    assert pools == {"warehouse"}
+    # every step opens the live warehouse except the freshness checks, which read only
+    # Dagster's own records
+    pools = {name: node.definition.pool for name, node in job.graph.node_dict.items()}
+    assert {p for name, p in pools.items() if not name.startswith("freshness_check")} == \
+        {"warehouse"}
+    assert any(name.startswith("freshness_check") for name in pools)
 
 
 def test_the_forecast_sits_between_the_warehouse_and_the_planning_marts():
@@ -106,10 +109,15 @@ def test_the_forecast_sits_between_the_warehouse_and_the_planning_marts():
     assert accuracy not in warehouse_models.keys and history in warehouse_models.keys
 
 
-def test_the_sop_cycle_is_its_own_month_partitioned_job():
+def test_the_monthly_assets_are_their_own_month_partitioned_jobs():
+    """The S&OP cycle and the month close are partitioned by months that come from the
+    data (dynamic partitions), each in its own job that publishes at its end; the
+    published snapshot depends on their latest month, so the lineage runs from every
+    raw extract to every published table and pack."""
     import json
 
     from orchestration.defs.dbt import dbt_project
+    from orchestration.defs.partitions import CLOSED_MONTHS, SOP_CYCLES
     from orchestration.definitions import defs
 
     manifest = json.loads(dbt_project().manifest_path.read_text())
@@ -117,14 +125,24 @@ def test_the_sop_cycle_is_its_own_month_partitioned_job():
                   if n["resource_type"] == "model" and "sop" in n["tags"]}
     assert {"sop_demand_plan", "sop_supply_plan", "sop_inventory_projection", "sop_gap_risk",
             "sop_financial_reconciliation", "sop_kpi_scorecard"} <= sop_models
-    job = defs.resolve_job_def("sop_cycle")
-    assert isinstance(job.partitions_def, dg.MonthlyPartitionsDefinition)
-    keys = job.partitions_def.get_partition_keys()
-    assert keys[0] == "2024-11-01" and keys[-1] == \
-        datetime.date.today().replace(day=1).isoformat()
-    assert {k.path[-1] for k in job.asset_layer.selected_asset_keys} == sop_models
+    published = dg.AssetKey(["published", "warehouse"])
+    sop = defs.resolve_job_def("sop_cycle")
+    assert sop.partitions_def == SOP_CYCLES
+    assert {k.path[-1] for k in sop.asset_layer.selected_asset_keys} == sop_models | {"warehouse"}
+    close = defs.resolve_job_def("month_close")
+    assert close.partitions_def == CLOSED_MONTHS
+    packs = {dg.AssetKey(["exports", "finance_close_pack"]), dg.AssetKey(["exports", "kpi_pack"])}
+    assert close.asset_layer.selected_asset_keys == packs | {published}
     core_keys = defs.resolve_job_def("core").asset_layer.selected_asset_keys
-    assert not {k for k in core_keys if k.path[-1] in sop_models}
-    schedule = defs.resolve_schedule_def("sop_cycle_monthly")
-    assert schedule.job_name == "sop_cycle"
-    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert not {k for k in core_keys if k.path[-1] in sop_models} and not packs & core_keys
+    graph = defs.resolve_asset_graph()
+    monthly = {k for k in sop.asset_layer.selected_asset_keys if k.path[0] == "marts"} | packs
+    assert len(monthly) >= 8
+    assert monthly <= graph.get(published).parent_keys
+    for name, job in (("sop_cycle_monthly", "sop_cycle"), ("month_close_monthly", "month_close")):
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.job_name == job
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert {s.name for s in defs.schedules} >= {"daily_pipeline", "weekly_forecast"}
+    assert {s.name for s in defs.sensors} >= {"landing_deliveries", "alert_on_run_failure",
+                                              "alert_on_failed_checks"}
