@@ -117,6 +117,8 @@ def stage_of(step_key: str) -> str:
     for prefix, stage in DBT_STAGES.items():
         if step_key == prefix or step_key.startswith(prefix + "_"):
             return stage
+    if step_key.startswith("docs__dbt"):
+        return "dbt_docs"          # dbt docs generate (the docs site)
     if step_key.startswith("demand_forecast"):
         return "forecast"
     if "publish" in step_key:

@@ -84,6 +84,9 @@ def render_tier(r: dict) -> str:
               f"| ingest engine alone (no Dagster) vs bare DuckDB | {_s(ing.get('engine_only_s'))} | "
               f"{_s(ing.get('bare_duckdb_s'))} | {_x(ing.get('engine_ratio_to_bare'))} |"]
     for step, d in (dbt.get("steps") or {}).items():
+        if d.get("direct_errors"):
+            lines.append(f"| dbt {step}: compiled SQL direct | {len(d['direct_errors'])} of "
+                         f"{d.get('models')} models failed directly: no ratio | | n/a |")
         lines += [
             f"| dbt {step}: models (dbt per-node time) vs compiled SQL direct | "
             f"{_s(d.get('model_exec_s'))} | {_s(d.get('direct_sql_s'))} | "

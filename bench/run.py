@@ -241,6 +241,56 @@ def forecast_panel(series: int, work: Path) -> dict:
 
 # --- the whole bench ------------------------------------------------------------------------
 
+def dbt_section(results: dict, full: dict, full_dbt: dict, wh_copy: Path, rows: dict,
+                settings, refdir: Path) -> dict:
+    """dbt vs the compiled SQL of its models run directly (on a copy of the warehouse
+    named like the live file, since the compiled SQL names its catalog), and vs the
+    Dagster step: fills results["dbt"], returns the per-step figures."""
+    say("dbt reference: the compiled SQL of every model, run directly ...")
+    copy = refs.copy_file(wh_copy, refdir / "direct" / settings.warehouse.name)
+    direct = refs.direct_dbt_sql(full_dbt, copy,
+                                 settings.duckdb_threads, settings.duckdb_memory_limit)
+    steps = {}
+    step_walls = {k: s for r in full["runs"] for k, s in r["steps"].items()}
+    for step, info in full_dbt.items():
+        if info is None:
+            continue
+        wall = step_walls.get(step, {}).get("wall_s")
+        d = direct.get(step, {})
+        model_rows = sum(refs.relation_rows(rows, m["relation_name"]) for m in info["models"])
+        steps[step] = {
+            "stage": stage_of(step),
+            "dagster_step_s": wall, "dbt_elapsed_s": info["elapsed_s"],
+            "model_exec_s": info["model_exec_s"], "test_exec_s": info["test_exec_s"],
+            "models": len(info["models"]), "tests": info["tests"], "statuses": info["statuses"],
+            "direct_sql_s": d.get("seconds"), "direct_errors": d.get("errors"),
+            "direct_slowest": d.get("slowest"),
+            # no ratio against an incomplete reference (a model's SQL failed directly) or
+            # for a step without models (seeds only)
+            "models_only_ratio": None if d.get("errors") or not info["models"]
+            else ratio(info["model_exec_s"], d.get("seconds")),
+            "elapsed_ratio_to_direct": None if d.get("errors") or not info["models"]
+            else ratio(info["elapsed_s"], d.get("seconds")),
+            "step_over_elapsed_s": None if wall is None else wall - (info["elapsed_s"] or 0),
+            "rows_out": model_rows}
+    tot_exec = sum(v["model_exec_s"] for v in steps.values())
+    tot_direct = sum(v["direct_sql_s"] or 0 for v in steps.values())
+    tot_elapsed = sum(v["dbt_elapsed_s"] or 0 for v in steps.values())
+    complete = not any(v["direct_errors"] for v in steps.values())
+    dbt = {"steps": steps, "model_exec_s": tot_exec, "direct_sql_s": tot_direct,
+           "dbt_elapsed_s": tot_elapsed, "direct_complete": complete,
+           "dagster_steps_s": sum(v["dagster_step_s"] or 0 for v in steps.values()),
+           "models_only_ratio": ratio(tot_exec, tot_direct) if complete else None,
+           "elapsed_ratio_to_direct": ratio(tot_elapsed, tot_direct) if complete else None}
+    results["dbt"] = dbt
+    say(f"dbt: models {tot_exec:.1f} s in dbt vs {tot_direct:.1f} s direct -> "
+        f"{dbt['models_only_ratio'] or 0:.2f} x; dbt elapsed {tot_elapsed:.1f} s, Dagster "
+        f"steps {dbt['dagster_steps_s']:.1f} s")
+
+    shutil.rmtree(refdir / "direct", ignore_errors=True)
+    return steps
+
+
 def _stage_rows(steps: dict, stage: str) -> int | None:
     rows = [v["rows_out"] for v in steps.values() if v["stage"] == stage]
     return sum(rows) if rows else None
@@ -321,40 +371,7 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
         f"{bare['seconds']:.1f} s -> {results['ingest']['ratio_to_bare'] or 0:.2f} x")
 
     # 3. dbt vs its compiled SQL run directly, and vs the Dagster step
-    say("dbt reference: the compiled SQL of every model, run directly ...")
-    direct = refs.direct_dbt_sql(full_dbt, refs.copy_file(wh_copy, refdir / "direct.duckdb"),
-                                 settings.duckdb_threads, settings.duckdb_memory_limit)
-    steps = {}
-    step_walls = {k: s for r in full["runs"] for k, s in r["steps"].items()}
-    for step, info in full_dbt.items():
-        if info is None:
-            continue
-        wall = step_walls.get(step, {}).get("wall_s")
-        d = direct.get(step, {})
-        model_rows = sum(refs.relation_rows(rows, m["relation_name"]) for m in info["models"])
-        steps[step] = {
-            "stage": stage_of(step),
-            "dagster_step_s": wall, "dbt_elapsed_s": info["elapsed_s"],
-            "model_exec_s": info["model_exec_s"], "test_exec_s": info["test_exec_s"],
-            "models": len(info["models"]), "tests": info["tests"], "statuses": info["statuses"],
-            "direct_sql_s": d.get("seconds"), "direct_errors": d.get("errors"),
-            "direct_slowest": d.get("slowest"),
-            "models_only_ratio": ratio(info["model_exec_s"], d.get("seconds")),
-            "elapsed_ratio_to_direct": ratio(info["elapsed_s"], d.get("seconds")),
-            "step_over_elapsed_s": None if wall is None else wall - (info["elapsed_s"] or 0),
-            "rows_out": model_rows}
-    tot_exec = sum(v["model_exec_s"] for v in steps.values())
-    tot_direct = sum(v["direct_sql_s"] or 0 for v in steps.values())
-    tot_elapsed = sum(v["dbt_elapsed_s"] or 0 for v in steps.values())
-    dbt = {"steps": steps, "model_exec_s": tot_exec, "direct_sql_s": tot_direct,
-           "dbt_elapsed_s": tot_elapsed,
-           "dagster_steps_s": sum(v["dagster_step_s"] or 0 for v in steps.values()),
-           "models_only_ratio": ratio(tot_exec, tot_direct),
-           "elapsed_ratio_to_direct": ratio(tot_elapsed, tot_direct)}
-    results["dbt"] = dbt
-    say(f"dbt: models {tot_exec:.1f} s in dbt vs {tot_direct:.1f} s direct -> "
-        f"{dbt['models_only_ratio'] or 0:.2f} x; dbt elapsed {tot_elapsed:.1f} s, Dagster "
-        f"steps {dbt['dagster_steps_s']:.1f} s")
+    steps = dbt_section(results, full, full_dbt, wh_copy, rows, settings, refdir)
 
     # 4. stage table and orchestration overhead
     st = full["stages"]
@@ -377,8 +394,8 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
     table.append({"stage": "generate" + (" (cached)" if g.get("cached") else ""),
                   "wall_s": g["wall_s"], "cpu_s": g["cpu_s"],
                   "peak_rss_bytes": g["peak_rss_bytes"], "rows_in": None, "rows_out": None})
-    for name in ("ingest", "dbt_warehouse", "forecast", "dbt_planning", "dbt_sop", "publish",
-                 "exports", "checks", "other"):
+    for name in ("ingest", "dbt_warehouse", "forecast", "dbt_planning", "dbt_sop", "dbt_docs",
+                 "publish", "exports", "checks", "other"):
         if name not in st:
             continue
         r_in, r_out = stage_rows.get(name, (None, None))
@@ -387,7 +404,8 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
                       "rows_in": r_in, "rows_out": r_out,
                       "rows_per_s": ratio(r_out, st[name]["wall_s"])})
     outside = full["wall_s"] - sum(w(n) for n in ("ingest", "dbt_warehouse", "dbt_planning",
-                                                  "dbt_sop", "forecast", "exports"))
+                                                  "dbt_sop", "dbt_docs", "forecast",
+                                                  "exports"))
     table.append({"stage": "outside the steps (process start, imports, runner, Dagster)",
                   "wall_s": full["wall_s"] - full["steps_wall_s"], "cpu_s": None,
                   "peak_rss_bytes": None, "rows_in": None, "rows_out": None})
@@ -399,8 +417,8 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
         "outside_s": outside, "outside_without_publish_s": outside - w("publish"),
         "outside_steps_s": full["wall_s"] - full["steps_wall_s"],
         "between_runs_s": full["wall_s"] - full["dagster_runs_wall_s"],
-        "definition": "full build wall − (ingest + dbt + forecast + packs step walls); "
-                      "publish, asset-check steps and other steps count as outside"}
+        "definition": "full build wall − (ingest + dbt (incl. dbt docs) + forecast + packs step "
+                      "walls); publish, asset-check steps and other steps count as outside"}
     build_wo_publish = full["wall_s"] - w("publish")
     results["publish"] = {"wall_s": w("publish"), "build_s": build_wo_publish,
                           "share_of_build": ratio(w("publish"), build_wo_publish),
@@ -426,7 +444,6 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
                                         if isinstance(v, float)))
 
     # 6. no-change run
-    shutil.rmtree(refdir / "direct.duckdb", ignore_errors=True)
     nc = run_pipeline(data, "no-change run")
     checks_nc = refs.mart_checksums(settings.warehouse)
     changed = sorted(t for t in set(checks_full) | set(checks_nc)
