@@ -1,7 +1,8 @@
 """The real Dagster UI in a real headless Chromium, as a data engineer uses it:
 lineage grouped by lifecycle stage; "Materialize all" on the core job reaches Success and
 publishes the warehouse; then the landing sensor is switched on in the UI, a new day's
-deliveries land, and with no further click a sensor run publishes a newer snapshot.
+deliveries land, and with no further click a sensor run publishes a newer snapshot;
+finally one past month of the finance pack is launched from its partitions.
 
 The global lineage also holds the month-partitioned assets, where "Materialize all" asks
 for partitions; the core graph is unpartitioned, so it is launched from the `core` job's
@@ -169,11 +170,32 @@ def test_the_ui_builds_publishes_and_refreshes_on_new_deliveries(dagster_ui):
             page.goto(f"http://127.0.0.1:{port}/runs/{run_id}")
             expect(page.get_by_text("landing_deliveries").first).to_be_visible()
             _shot(page, "sensor_run.png")
+
+            # finance re-runs one past closed month from the pack's partitions
+            month = _closed_months(tmp_path / "dagster_home")[0]
+            page.goto(f"http://127.0.0.1:{port}/assets/exports/finance_close_pack"
+                      "?view=partitions")
+            page.get_by_role("button", name=re.compile("Materialize…")).first.click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_text(re.compile("Select a partition")).first.click()
+            page.get_by_placeholder("Filter partitions").fill(month)
+            matches = page.get_by_text(month, exact=True)
+            expect(matches.last).to_be_attached()
+            [m for m in matches.all() if m.is_visible()][-1].click()
+            page.keyboard.press("Escape")
+            _shot(page, "finance_partition.png")
+            dialog.get_by_role("button", name=re.compile("^Launch 1 run")).click()
+            pack_run = _wait_for_run(port, "__ASSET_JOB", partition=month)
+            page.goto(f"http://127.0.0.1:{port}/runs/{pack_run}")
+            expect(page.get_by_text("Success").first).to_be_visible()
+            _shot(page, "finance_run.png")
         finally:
             browser.close()
     second = _published_state(data)
     assert second["ledger_files"] > first["ledger_files"]
     assert second["latest_order_date"] > first["latest_order_date"]
+    pack = data / "exports" / "finance" / month
+    assert (pack / f"finance_close_pack_{month}.xlsx").stat().st_size > 0
 
 
 def _shot(page, name: str) -> None:
@@ -198,10 +220,20 @@ def _sensor_status(port: int, location: str, name: str) -> str | None:
     return (data["sensorOrError"].get("sensorState") or {}).get("status")
 
 
+def _closed_months(home: Path) -> list[str]:
+    """The closed months the core run registered (the finance pack's partitions)."""
+    import dagster as dg
+
+    from orchestration.defs.partitions import CLOSED_MONTHS
+
+    return dg.DagsterInstance.from_config(str(home)).get_dynamic_partitions(CLOSED_MONTHS.name)
+
+
 def _wait_for_run(port: int, job: str, after: str | None = None,
-                  sensor: str | None = None, seconds: float = 600) -> str:
-    """The newest run of `job` (started after run `after`, by `sensor` when given) once it
-    has finished; fails unless it succeeded."""
+                  sensor: str | None = None, partition: str | None = None,
+                  seconds: float = 600) -> str:
+    """The newest run of `job` (started after run `after`, by `sensor` / for `partition`
+    when given) once it has finished; fails unless it succeeded."""
     deadline, run = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         runs = _graphql(port, "{ runsOrError(limit: 5) { ... on Runs { results "
@@ -212,7 +244,8 @@ def _wait_for_run(port: int, job: str, after: str | None = None,
                 break
             tags = {t["key"]: t["value"] for t in candidate["tags"]}
             if candidate["jobName"] == job and (sensor is None or
-                                               tags.get("dagster/sensor_name") == sensor):
+                                               tags.get("dagster/sensor_name") == sensor) \
+                    and (partition is None or tags.get("dagster/partition") == partition):
                 run = candidate
                 break
         if run and run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
