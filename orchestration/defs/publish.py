@@ -4,6 +4,7 @@
 import dagster as dg
 
 from ..delivery.publish import publish
+from ..delivery.row_counts import publish_refusals
 from ..planning.cycle import month_span
 from .partitions import register_months
 from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
@@ -32,6 +33,13 @@ def published_snapshot_asset(upstream: list[dg.AssetKey],
                             warehouse: WarehouseResource) -> dg.MaterializeResult:
         s = warehouse.settings()
         with warehouse.connection() as con:
+            refusals = publish_refusals(con, s.published, s.row_drop_pct)
+            if refusals:
+                raise dg.Failure(
+                    description="not published: marts lost more than CT_ROW_DROP_PCT "
+                                f"({s.row_drop_pct:g} %) of their rows; the snapshot keeps "
+                                "the previous build. " + "; ".join(refusals[:5]),
+                    metadata={"refused": dg.MetadataValue.json(refusals)})
             result = publish(con, s.published, s.exports_dir)
             span = month_span(con)
         register_months(context.instance, span)

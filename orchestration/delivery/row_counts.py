@@ -85,3 +85,17 @@ def row_counts(con: duckdb.DuckDBPyConnection, published: Path, schema: str,
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def publish_refusals(con: duckdb.DuckDBPyConnection, published: Path,
+                     max_drop_pct: float) -> list[str]:
+    """The marts of the live warehouse (open on `con`) that lost more than `max_drop_pct`
+    of the rows the published snapshot has: a reason each, empty when publishing is safe.
+    A sudden halving of a fact table means bad input upstream; the snapshot people read
+    keeps its rows until someone looks."""
+    marts = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND database_name = current_database() ORDER BY 1").fetchall()]
+    counts = row_counts(con, published, "marts", marts)
+    return [f"marts.{name}: {count.description(max_drop_pct)}"
+            for name, count in sorted(counts.items()) if not count.passed(max_drop_pct)]

@@ -34,6 +34,12 @@ def _run_row_count_checks(keys=None) -> tuple[bool, dict[dg.AssetKey, dg.AssetCh
     return result.success, {e.asset_key: e for e in result.get_asset_check_evaluations()}
 
 
+def _published_asset():
+    from orchestration.definitions import published_warehouse
+
+    return published_warehouse
+
+
 def _counts(path, schema="marts") -> dict[str, int]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -73,11 +79,19 @@ def test_row_count_drop_blocks_a_halved_mart(built, session_env, tmp_path_factor
     assert expected_drop > 50
 
     success, evaluations = _run_row_count_checks()
-    assert not success
     failed = {k for k, e in evaluations.items() if not e.passed}
     assert failed == {MARTS}
     evaluation = evaluations[MARTS]
-    assert evaluation.blocking and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    # the publish refuses to replace the snapshot people read, naming the mart
+    before = settings.published.read_bytes()
+    result = dg.materialize([_published_asset()], instance=dg.DagsterInstance.ephemeral(),
+                            resources={"warehouse": WarehouseResource()},
+                            raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "marts.fct_sales_order_lines" in failure.event_specific_data.error.message
+    assert settings.published.read_bytes() == before
     assert evaluation.metadata["previous"].value == previous
     assert evaluation.metadata["current"].value == current
     assert evaluation.metadata["drop_pct"].value == pytest.approx(expected_drop)
@@ -85,7 +99,7 @@ def test_row_count_drop_blocks_a_halved_mart(built, session_env, tmp_path_factor
     assert evaluations[dg.AssetKey(["marts", small[0]])].passed
 
     monkeypatch.setenv("CT_ROW_DROP_PCT", "70")
-    assert _run_row_count_checks()[0]
+    assert all(e.passed for e in _run_row_count_checks()[1].values())
 
     settings.published.unlink()
     success, evaluations = _run_row_count_checks()
@@ -111,11 +125,19 @@ def test_row_count_drop_on_a_small_warehouse(tmp_path, session_env, monkeypatch)
     con.execute("DELETE FROM marts.fct_sales_order_lines WHERE id >= 90")
     con.execute("DELETE FROM marts.po_chase_list")
     con.close()
-    success, evaluations = _run_row_count_checks([MARTS, small])
-    assert not success
+    _, evaluations = _run_row_count_checks([MARTS, small])
     assert not evaluations[MARTS].passed and evaluations[small].passed
     assert evaluations[MARTS].metadata["drop_pct"].value == 55.0
     assert "200 -> 90 rows (55 % drop)" in evaluations[MARTS].description
+    from orchestration.delivery.row_counts import publish_refusals
+
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        assert publish_refusals(con, settings.published, 50.0) == [
+            "marts.fct_sales_order_lines: " + evaluations[MARTS].description]
+        assert publish_refusals(con, settings.published, 60.0) == []
+    finally:
+        con.close()
 
 
 def _freshness_job_result(instance, keys):

@@ -146,3 +146,22 @@ def test_the_monthly_assets_are_their_own_month_partitioned_jobs():
     assert {s.name for s in defs.schedules} >= {"daily_pipeline", "weekly_forecast"}
     assert {s.name for s in defs.sensors} >= {"landing_deliveries", "alert_on_run_failure",
                                               "alert_on_failed_checks"}
+
+
+def test_each_dbt_step_runs_once_per_core_run():
+    """Dagster splits a dbt multi-asset into extra steps (each a whole dbt start-up) when
+    something outside it must run between its models, e.g. a blocking check on a mart
+    whose downstream marts are built by the same dbt invocation. The core run has one
+    step per dbt asset."""
+    from dagster._core.execution.api import create_execution_plan
+
+    from orchestration.definitions import defs
+
+    steps = [s.key for s in create_execution_plan(defs.resolve_job_def("core"))
+             .get_all_steps_in_topo_order()]
+    assert steps.count("warehouse_models") == 1 and steps.count("planning_models") == 1
+    assert not [k for k in steps if k.endswith(("_models_2", "_drop_2"))]
+    order = [k for k in steps if k in ("warehouse_models", "demand_forecast",
+                                       "planning_models", "published__warehouse")]
+    assert order == ["warehouse_models", "demand_forecast", "planning_models",
+                     "published__warehouse"]

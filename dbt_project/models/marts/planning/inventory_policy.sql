@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dim_item') }}, {{ ref('dim_site') }}
 {#
     Inventory policy of every planned item x site (stg_item_sites): ABC class, service
     level, lead time, demand and forecast error, and the safety stock, reorder point

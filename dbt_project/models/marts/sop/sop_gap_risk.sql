@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dim_site') }}
 {{
     config(
         materialized='incremental',
