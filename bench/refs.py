@@ -191,22 +191,6 @@ def direct_dbt_sql(steps: dict[str, dict], warehouse_copy: Path, threads: int,
 
 # --- counts and checksums -----------------------------------------------------------------
 
-def mart_checksums(warehouse: Path) -> dict[str, list]:
-    """The same content checksum as tests/conftest.py mart_checksums: row count and an
-    order-independent md5 of every marts table."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
-            "ORDER BY 1").fetchall()]
-        return {t: list(con.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(CAST(m AS VARCHAR), '|' "
-            f"ORDER BY CAST(m AS VARCHAR)), '')) FROM marts.{t} m").fetchall()[0])
-            for t in tables}
-    finally:
-        con.close()
-
-
 def table_rows(db: Path) -> dict[str, int]:
     """{schema.table: rows} of every base table."""
     con = duckdb.connect(str(db), read_only=True)

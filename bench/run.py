@@ -31,6 +31,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from orchestration.delivery.files import mart_checksums
+
 from . import refs
 from .dagster_runs import read_runs, stage_of, stage_walls
 from .report import write_report
@@ -338,7 +340,7 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
     wh_copy = refs.copy_file(settings.warehouse, refdir / "warehouse_full.duckdb")
     rows = refs.table_rows(wh_copy)
     published_rows = refs.table_rows(settings.published)
-    checks_full = refs.mart_checksums(settings.warehouse)
+    checks_full = mart_checksums(settings.warehouse)
     results["sizes"] = {"landing_bytes": dir_bytes(data / "landing"),
                         "warehouse_bytes": settings.warehouse.stat().st_size,
                         "published_bytes": settings.published.stat().st_size,
@@ -445,7 +447,7 @@ def bench(tier: str, cache: Path, work: Path, panel_series: int | None,
 
     # 6. no-change run
     nc = run_pipeline(data, "no-change run")
-    checks_nc = refs.mart_checksums(settings.warehouse)
+    checks_nc = mart_checksums(settings.warehouse)
     changed = sorted(t for t in set(checks_full) | set(checks_nc)
                      if checks_full.get(t) != checks_nc.get(t))
     nc_dbt = keep_dbt_targets(data, refdir / "dbt_target_no_change")

@@ -27,7 +27,8 @@ class Settings:
     duckdb_memory_limit: str
     landing_sensor: bool            # the landing sensor starts RUNNING in a new Dagster home
     row_drop_pct: float             # a mart losing more than this % of its rows blocks publish
-    chase_from: str                 # From address of the PO chase drafts
+    chase_from: str                 # From of the PO chase drafts (.invalid by default,
+                                    # RFC 2606: a draft sent by mistake bounces)
     # a secret (it may carry a token): never shown, logged or exported
     alert_webhook: str | None = field(default=None, repr=False)
 

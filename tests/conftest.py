@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.delivery.files import mart_checksums  # noqa: F401 (tests import it from here)
 from orchestration.settings import Settings, load_settings
 
 
@@ -23,21 +24,6 @@ class BuiltWarehouse:
     checksums_second: dict
     ledger_rows_first: int
     ledger_rows_second: int
-
-
-def mart_checksums(warehouse: Path) -> dict[str, tuple]:
-    """Content checksum of every mart: row count and an order-independent digest."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
-            "ORDER BY 1").fetchall()]
-        return {t: tuple(con.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(CAST(m AS VARCHAR), '|' "
-            f"ORDER BY CAST(m AS VARCHAR)), '')) FROM marts.{t} m").fetchall()[0])
-            for t in tables}
-    finally:
-        con.close()
 
 
 def ledger_rows(warehouse: Path) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import shutil
 import uuid
@@ -32,7 +31,8 @@ from pathlib import Path
 
 import duckdb
 
-# The buyer's sending address; .invalid (RFC 2606) so a draft sent by mistake bounces.
+from .files import replace_folder
+
 CHASE_DIR = "po_chase"
 LINES_FILE = "lines.csv"
 BUYER_LIST_FILE = "buyer_list.csv"
@@ -215,18 +215,6 @@ def _write(path: Path, data: bytes | str) -> None:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
 
-def _replace_folder(tmp: Path, final: Path) -> None:
-    """Move the finished day folder over the old one: two renames, the old one removed
-    after; a reader sees the old folder or the new one, never a half-written one."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.old")
-        os.rename(final, old)
-    os.rename(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def ensure_chase_log(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(f"""CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
@@ -296,7 +284,7 @@ def write_chase_drafts(con: duckdb.DuckDBPyConnection, exports_dir: Path,
             if log:
                 con.executemany(f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                 log)
-            _replace_folder(tmp, final)
+            replace_folder(tmp, final)
         except BaseException:
             con.execute("ROLLBACK")
             raise

@@ -9,7 +9,6 @@ it on the pack's Restatements sheet, but never changes the figures. docs/packs.m
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import yaml
 
 from ..ingestion.schema import quote
 from ..settings import DBT_PROJECT_DIR
+from .files import replace_folder
 from .xlsx import SheetData, write_workbook
 
 FINANCE_MODELS_DIR = DBT_PROJECT_DIR / "models" / "marts" / "finance"
@@ -215,18 +215,6 @@ def _export(con, query: str, params: list, folder: Path, name: str) -> list[Path
     return [csv, parquet]
 
 
-def swap_in(tmp: Path, final: Path) -> None:
-    """Put the finished folder in place: the old pack (if any) is moved aside first, so
-    a reader sees the old pack or the new one, never a mix."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.old")
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 RESTATEMENT_COLUMNS = ["table_name", "key_columns", "key_values", "measure", "change",
                        "frozen_value", "current_value", "delta", "detected_at"]
 
@@ -327,7 +315,7 @@ def build_finance_pack(con: duckdb.DuckDBPyConnection, exports_dir: Path, month:
         con.execute("ROLLBACK")
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    swap_in(tmp, final)
+    replace_folder(tmp, final)
     return FinancePackResult(
         month=month, folder=final, workbook=final / workbook.name,
         files=sorted(final / f.name for f in files),

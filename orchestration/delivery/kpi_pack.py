@@ -19,7 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from .finance_pack import month_start, swap_in
+from .files import replace_folder
+from .finance_pack import month_start
 from .xlsx import PackWorkbook, SheetData
 
 TRAILING_MONTHS = 12
@@ -355,7 +356,7 @@ def build_kpi_pack(con: duckdb.DuckDBPyConnection, exports_dir: Path, month: str
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    swap_in(tmp, final)
+    replace_folder(tmp, final)
     return KpiPackResult(month, final, final / "kpi_pack.html", final / "kpi_pack.xlsx",
                          [c.name for c in charts],
                          {"Cover": 7, **{c.name: len(c.rows) for c in charts}}, cycle)
