@@ -39,7 +39,8 @@ def published_snapshot_asset(upstream: list[dg.AssetKey],
                     description="not published: marts lost more than CT_ROW_DROP_PCT "
                                 f"({s.row_drop_pct:g} %) of their rows; the snapshot keeps "
                                 "the previous build. " + "; ".join(refusals[:5]),
-                    metadata={"refused": dg.MetadataValue.json(refusals)})
+                    metadata={"refused": dg.MetadataValue.json(refusals)},
+                    allow_retries=False)  # bad data, not a lost lock: retrying cannot help
             result = publish(con, s.published, s.exports_dir)
             span = month_span(con)
         register_months(context.instance, span)

@@ -117,9 +117,12 @@ def test_the_published_snapshot_and_parquet_hold_every_mart(built, warehouse):
             "kpi_service_level_monthly", "customer_last_order"} <= marts
     snap = duckdb.connect(str(built.settings.published), read_only=True)
     try:
-        schemas = {r[0] for r in snap.execute(
-            "SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
-        assert schemas <= {"marts", "forecast"}     # no raw data in the snapshot
+        tables = {(s, t) for s, t in snap.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+        # no raw, staged or intermediate data in the snapshot: the marts, the forecast
+        # snapshots, the frozen finance months and, for the landing sensor, the ledger
+        assert {s for s, _ in tables} <= {"marts", "forecast", "finance_close", "meta"}
+        assert {t for s, t in tables if s == "meta"} == {"ingest_ledger"}
         for mart in marts:
             live = warehouse.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()[0][0]
             assert snap.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()[0][0] == live
