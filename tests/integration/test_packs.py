@@ -222,7 +222,13 @@ def test_a_closed_month_stays_frozen_and_changes_become_restatements(
 def test_a_failed_build_freezes_nothing_and_leaves_no_folder(built, session_env,
                                                              tmp_path_factory, monkeypatch):
     settings = copy_of_built(built, session_env, tmp_path_factory, "failed_pack")
-    month = _closed_month(settings)
+    # the run closed the latest month already; an earlier one was never packed
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        month = month_span(con).closed_months[0]
+    finally:
+        con.close()
+    before = _finance_close_rows(settings)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
@@ -230,12 +236,18 @@ def test_a_failed_build_freezes_nothing_and_leaves_no_folder(built, session_env,
     monkeypatch.setattr(fp, "write_workbook", broken)
     with pytest.raises(OSError):
         _build(settings, month)
-    assert not (settings.exports_dir / "finance").exists() or \
-        not list((settings.exports_dir / "finance").iterdir())
+    finance = settings.exports_dir / "finance"
+    assert not (finance / month).exists()
+    assert not finance.exists() or not [p for p in finance.iterdir() if p.name.startswith(".")]
+    assert _finance_close_rows(settings) == before
+
+
+def _finance_close_rows(settings) -> dict[str, int]:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = "
-                           "'finance_close'").fetchall()[0][0] == 0
+        return {t: con.execute(f'SELECT count(*) FROM finance_close."{t}"').fetchall()[0][0]
+                for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE "
+                                        "schema_name = 'finance_close'").fetchall()}
     finally:
         con.close()
 
