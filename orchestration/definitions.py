@@ -22,7 +22,7 @@ MONTHLY_KEYS = [*(key for key in sop_cycle_models.keys if key.path[0] == "marts"
                 *(key for a in pack_assets for key in a.keys)]
 published_warehouse = published_snapshot_asset(PUBLISHED_KEYS, MONTHLY_KEYS)
 
-# The core graph is unpartitioned (DESIGN.md run modes): the `core` job, the landing
+# The core graph is unpartitioned (docs/runbook.md, run modes): the `core` job, the landing
 # sensor's runs and the daily schedule are one plain run from the landing zone to the
 # published snapshot. `make run` runs it, then the monthly partitions of the as-of date.
 CORE_ASSETS = [*ingest_assets, *chase_assets, warehouse_models, demand_forecast,

@@ -1,4 +1,4 @@
-"""Run the graph headless, in-process (DESIGN.md run modes): what `make run` does: the
+"""Run the graph headless, in-process (docs/runbook.md, run modes): what `make run` does: the
 core job, the S&OP cycle of the as-of month, the month close of the latest closed
 month, then the published snapshot.
 

@@ -1,4 +1,4 @@
-"""Settings from environment variables (spec/interfaces.md), resolved once per call.
+"""Settings from environment variables (the README lists them), resolved once per call.
 
 Plain Python so the ingestion engine, the CLI and the tests share one definition.
 """

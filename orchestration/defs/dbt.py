@@ -64,7 +64,7 @@ TRANSLATOR = ControlTowerTranslator(
 )
 
 
-# Three dbt steps (DESIGN.md run modes): the warehouse before the forecast, the planning
+# Three dbt steps (docs/runbook.md, run modes): the warehouse before the forecast, the planning
 # marts after it (they read the forecast snapshots), and the S&OP cycle, partitioned by
 # month so a past cycle can be re-run alone. Folders carry the tags (dbt_project.yml).
 PLANNING = "tag:planning"

@@ -18,7 +18,7 @@ WAREHOUSE_POOL = "warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Settings come from the CT_* environment variables (spec/interfaces.md)."""
+    """Settings come from the CT_* environment variables (README: settings)."""
 
     def settings(self) -> Settings:
         return load_settings()

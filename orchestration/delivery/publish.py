@@ -1,4 +1,4 @@
-"""Publish the read-only snapshot people and tools read (spec/operations.md).
+"""Publish the read-only snapshot people and tools read (docs/runbook.md).
 
 The snapshot is written beside its final path and moved over it with one rename, so a
 reader holding the old file open keeps a consistent view and never blocks the build, and

@@ -1,6 +1,6 @@
 """The S&OP cycle calendar (plain Python): which month is a cycle and when it runs.
 
-The cycle is the month of the as-of date (spec/interfaces.md); its scheduled run is on
+The cycle is the month of the as-of date (docs/conventions.md); its scheduled run is on
 the first working day of the month, from marts.dim_date (weekends plus the holiday seed)
 of the published snapshot — readers never open the live warehouse.
 """
