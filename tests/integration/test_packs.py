@@ -4,7 +4,6 @@ rows of the month in a workbook finance can use, a closed month's figures never 
 in a real browser with every chart."""
 
 import csv
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
