@@ -86,7 +86,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: date) -> tuple[list[Chart], 
     params = [first, last]
     charts = []
 
-    cols, types, rows = _query(con, _SPINE + f"""
+    cols, types, rows = _query(con, _SPINE + """
         SELECT months.month, s.lines_counted, s.otif_line_pct, s.fill_rate_line_pct,
                s.fill_rate_unit_pct, s.fill_rate_order_pct
         FROM months LEFT JOIN marts.kpi_service_level_monthly s USING (month)
@@ -166,7 +166,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: date) -> tuple[list[Chart], 
                               "its horizon from the cycle month." if cycle else
                               f"No S&OP cycle on or before {period:%Y-%m} in the warehouse.")))
 
-    cols, types, rows = _query(con, _SPINE + f"""
+    cols, types, rows = _query(con, _SPINE + """
         , directions AS (SELECT unnest(['inbound', 'outbound', 'total']) AS direction),
         freight AS (
             SELECT month, CASE WHEN grouping(direction) = 1 THEN 'total' ELSE direction END
