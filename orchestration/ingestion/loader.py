@@ -299,13 +299,14 @@ def _sql_list(values) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def _rules(col: Column) -> list[tuple[str, str]]:
+def _present(text: str) -> str:
+    return f"({text} IS NOT NULL AND trim({text}) <> '')"
+
+
+def _rules(col: Column, text: str) -> list[tuple[str, str]]:
     """(SQL condition, reason) pairs: each condition is true when the column's value
-    breaks one rule of the contract. They read the column's text and its typed value
-    (t_<name>) from the staged rows."""
-    name = col.name
-    text, typed = quote(name), quote("t_" + name)
-    present = f"({text} IS NOT NULL AND trim({text}) <> '')"
+    (SQL `text`) breaks one rule of the contract."""
+    name, typed, present = col.name, _typed(col, text), _present(text)
     out = []
     if col.required:
         out.append((f"NOT {present}", f"{name}: required value missing"))
@@ -325,6 +326,38 @@ def _rules(col: Column) -> list[tuple[str, str]]:
     return out
 
 
+def _passes(col: Column, text: str) -> str | None:
+    """SQL true exactly when none of the column's _rules holds (None: always true).
+    Written out rather than negating the rules: each value is trimmed and cast about
+    once instead of once per rule, the largest share of the check on a big delivery.
+    A missing value never parses, so a parsed value is a present one."""
+    present = _present(text)
+    if col.type in ("text", "currency"):
+        members = []
+        if col.type == "currency":
+            members.append(f"{_typed(col, text)} IN {_sql_list(sorted(CURRENCIES))}")
+        if col.accepted:
+            members.append(f"{text} IN {_sql_list(col.accepted)}")
+        if col.required:
+            return " AND ".join([present] + members)
+        return f"(NOT {present} OR ({' AND '.join(members)}))" if members else None
+    if col.type == "timestamp":
+        # The TIMESTAMPTZ compared with UTC instants: the same test as the typed value
+        # against the dates, without converting every value to local time.
+        valid = (f"coalesce(TRY_CAST({text} AS TIMESTAMPTZ) BETWEEN "
+                 f"TIMESTAMPTZ '{EARLIEST_DATE} 00:00:00+00' AND "
+                 f"TIMESTAMPTZ '{LATEST_DATE} 00:00:00+00', false)")
+    else:
+        typed, bounds = _typed(col, text), []
+        if col.min is not None:
+            bounds.append(f"{typed} >= {float(col.min)}")
+        if col.type == "date":
+            bounds.append(f"{typed} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'")
+        valid = (f"coalesce({' AND '.join(bounds)}, false)" if bounds
+                 else f"{typed} IS NOT NULL")
+    return valid if col.required else f"(NOT {present} OR {valid})"
+
+
 def _extra_name(name: str, taken: set[str]) -> str:
     clean = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "column"
     if not clean[0].isalpha():
@@ -337,47 +370,65 @@ def _extra_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _stage_validated(con: duckdb.DuckDBPyConnection, contract: Contract,
-                     header: list[str], path: Path) -> list[str]:
-    """Build _validated (a table: measured faster than a view read twice): every
-    contract column as text and typed, the reason, the row
-    number. Returns the names of the extra (pass-through) columns."""
+@dataclass
+class _Layout:
+    """Where each column of a delivery sits in _delivery: the contract columns' text
+    (NULL when the file lacks an optional column) and the extra pass-through columns."""
+    text: dict[str, str]
+    extras: list[tuple[str, str]]
+
+
+def _layout(contract: Contract, header: list[str], path: Path) -> _Layout:
     position = {name: i for i, name in enumerate(header)}
     missing = [c.name for c in contract.columns if c.required and c.name not in position]
     if missing:
         hint = " (wrong delimiter? the header has one column)" if len(header) == 1 else ""
         raise RejectedFile(f"{path.name}: missing required column(s) "
                            f"{', '.join(missing)}{hint}")
-    text_cols, typed_cols, rules = [], [], []
-    for col in contract.columns:
-        text = f'"{position[col.name]}"' if col.name in position else "CAST(NULL AS VARCHAR)"
-        text_cols.append(f"{text} AS {quote(col.name)}")
-        typed_cols.append(f"{_typed(col, text)} AS {quote('t_' + col.name)}")
-        rules += _rules(col)
+    text = {c.name: f'd."{position[c.name]}"' if c.name in position
+            else "CAST(NULL AS VARCHAR)" for c in contract.columns}
     taken = set(contract.column_names)
-    extras = [(i, _extra_name(n, taken)) for n, i in position.items()
+    extras = [(f'd."{i}"', _extra_name(n, taken)) for n, i in position.items()
               if n not in contract.column_names]
-    extra_cols = [f'"{i}" AS {quote(name)}' for i, name in extras]
-    key_cols = [quote(k) for k in contract.key]
-    # Duplicate keys are rare: find them with a hash aggregate, not a window over all rows.
-    rules.append(("_dup.keep IS NOT NULL AND _n <> _dup.keep",
-                  "duplicate key in file: a later row of the same key wins"))
-    # The reason text is built only for the rows that break a rule (CASE is lazy).
-    any_broken = " OR ".join(f"({cond})" for cond, _ in rules)
-    messages = ", ".join(f"CASE WHEN {cond} THEN '{msg}' END" for cond, msg in rules)
-    reason = f"CASE WHEN {any_broken} THEN concat_ws('; ', {messages}) END"
-    dup_keys = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(key_cols))
-    join = " AND ".join(f"d.{k} = _dup._k{i}" for i, k in enumerate(key_cols))
+    return _Layout(text, extras)
+
+
+def _flag_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
+                 layout: _Layout) -> int:
+    """Write _broken: the row id and reason of every row of _delivery that breaks the
+    contract (usually none, so only these few rows are kept, never a typed copy of the
+    file). A key repeated in the file keeps its last row; the others are broken too."""
+    keys = [layout.text[k] for k in contract.key]
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _validated AS
-        WITH d AS (SELECT rowid - (SELECT min(rowid) FROM _delivery) + 1 AS _n,
-                          {', '.join(text_cols + typed_cols + extra_cols)}
-                   FROM _delivery),
-        _dup AS (SELECT {dup_keys}, max(_n) AS keep FROM d
-                 GROUP BY ALL HAVING count(*) > 1)
-        SELECT d.* EXCLUDE (_n), _n AS _row_number, {reason} AS _reason
-        FROM d LEFT JOIN _dup ON {join}""")
-    return [name for _, name in extras]
+        f"""CREATE OR REPLACE TEMP TABLE _repeated_keys AS
+        SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))},
+               max(d.rowid) AS _keep
+        FROM _delivery d GROUP BY ALL HAVING count(*) > 1""")
+    repeated = con.execute("SELECT count(*) FROM _repeated_keys").fetchall()[0][0] > 0
+    rules = [r for col in contract.columns for r in _rules(col, layout.text[col.name])]
+    checks = [p for col in contract.columns
+              if (p := _passes(col, layout.text[col.name])) is not None]
+    broken = f"NOT ({' AND '.join(checks)})" if checks else "false"
+    join = ""
+    if repeated:
+        superseded = "(r._keep IS NOT NULL AND d.rowid <> r._keep)"
+        rules.append((superseded, "duplicate key in file: a later row of the same key wins"))
+        broken = f"{broken} OR {superseded}"
+        join = "LEFT JOIN _repeated_keys r ON " + " AND ".join(
+            f"{k} = r._k{i}" for i, k in enumerate(keys))
+    reason = "concat_ws('; ', " + ", ".join(
+        f"CASE WHEN {cond} THEN '{msg}' END" for cond, msg in rules) + ")"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _broken AS
+        SELECT d.rowid AS _rid, {reason} AS _reason FROM _delivery d {join}
+        WHERE {broken}""")
+    count, unexplained = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE coalesce(_reason, '') = '') "
+        "FROM _broken").fetchall()[0]
+    if unexplained:
+        raise RuntimeError(f"{contract.extract}: {unexplained} rows fail the contract "
+                           "check without a reason")
+    return count
 
 
 # --- ledger ----------------------------------------------------------------------------
@@ -423,31 +474,43 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
                seq: int) -> FileResult:
     fmt = file_format(path)
     header = READERS[fmt](con, path)
-    extras = _stage_validated(con, contract, header, path)
+    layout = _layout(contract, header, path)
+    read, first_rowid = con.execute(
+        "SELECT count(*), coalesce(min(rowid), 0) FROM _delivery").fetchall()[0]
+    bad = _flag_broken(con, contract, layout)
     raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
-    existing = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = 'raw' AND table_name = ?", [contract.extract]).fetchall()}
-    for name in extras:
-        for table in (raw, quarantine):
+    extras = [name for _, name in layout.extras]
+    if extras:
+        existing = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = ?", [contract.extract]).fetchall()}
+        for name in extras:
             if name not in existing:
-                con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(name)} VARCHAR")
+                for table in (raw, quarantine):
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "
+                                f"{quote(name)} VARCHAR")
     loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
     lineage = [sql_name for sql_name, _ in LINEAGE_COLUMNS]
-    names = list(contract.column_names) + extras + lineage
-    target_cols = ", ".join(quote(n) for n in names)
-    typed = [f'coalesce("t_{c}", false)' if c == "is_deleted" else quote("t_" + c)
-             for c in contract.column_names] + [quote(e) for e in extras]
-    text = [quote(c) for c in contract.column_names] + [quote(e) for e in extras]
-    lineage_values = "?, ?, _row_number, ?, ?"
+    target_cols = ", ".join(quote(n) for n in list(contract.column_names) + extras + lineage)
+    typed = [f"coalesce({_typed(c, layout.text[c.name])}, false)" if c.name == "is_deleted"
+             else _typed(c, layout.text[c.name]) for c in contract.columns]
+    text = [layout.text[c] for c in contract.column_names]
+    passed = [sql for sql, _ in layout.extras]
+    lineage_values = f"?, ?, d.rowid - {int(first_rowid)} + 1, ?, ?"
     params = [rel_path, sha, loaded_at, seq]
-    good = con.execute(f"INSERT INTO {raw} ({target_cols}) SELECT {', '.join(typed)}, "
-                       f"{lineage_values} FROM _validated WHERE _reason IS NULL",
-                       params).fetchall()[0][0]
-    bad = con.execute(f"INSERT INTO {quarantine} ({target_cols}, _reason) SELECT "
-                      f"{', '.join(text)}, {lineage_values}, _reason FROM _validated "
-                      f"WHERE _reason IS NOT NULL", params).fetchall()[0][0]
-    read = con.execute("SELECT count(*) FROM _validated").fetchall()[0][0]
+    good = con.execute(
+        f"INSERT INTO {raw} ({target_cols}) SELECT {', '.join(typed + passed)}, "
+        f"{lineage_values} FROM _delivery d"
+        + (" ANTI JOIN _broken b ON d.rowid = b._rid" if bad else ""),
+        params).fetchall()[0][0]
+    if bad:
+        quarantined = con.execute(
+            f"INSERT INTO {quarantine} ({target_cols}, _reason) SELECT "
+            f"{', '.join(text + passed)}, {lineage_values}, b._reason FROM _delivery d "
+            "JOIN _broken b ON d.rowid = b._rid", params).fetchall()[0][0]
+        if quarantined != bad:
+            raise RuntimeError(f"{path.name}: {bad} broken rows but {quarantined} "
+                               "quarantined")
     if read != good + bad:
         raise RuntimeError(f"{path.name}: {read} rows read but {good} loaded and {bad} "
                            "quarantined")
@@ -527,6 +590,6 @@ def ingest_extract(con: duckdb.DuckDBPyConnection, extract: str,
         outcome = ingest_file(con, contract, landing_dir, path)
         if outcome is not None:
             result.files.append(outcome)
-    con.execute("DROP TABLE IF EXISTS _delivery")
-    con.execute("DROP TABLE IF EXISTS _validated")
+    for table in ("_delivery", "_repeated_keys", "_broken"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
