@@ -190,7 +190,17 @@ def _normalise_header(path: Path, header: list[str]) -> list[str]:
     return names
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+@dataclass
+class _Source:
+    """A delivery as DuckDB reads it: the header, and a FROM item giving one VARCHAR
+    column per header name, named by position ("0", "1", ...)."""
+    header: list[str]
+    relation: str
+    params: list
+    unreadable: str  # what a read error means, for the rejection message
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     if path.stat().st_size == 0:
         raise RejectedFile(f"{path.name}: empty file")
     head = _open_text_head(path)
@@ -199,35 +209,27 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     encoding = _csv_encoding(head)
     header = _normalise_header(path, _csv_header(path, head, encoding))
     columns = "{" + ", ".join(f"'{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _delivery AS
-            SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"',
-                escape = '"', columns = {columns}, encoding = ?, strict_mode = true,
-                null_padding = false, auto_detect = false)""",
-            [str(path), encoding],
-        )
-    except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RejectedFile(f"{path.name}: not a valid CSV delivery ({first_line})") from exc
-    return header
+    return _Source(
+        header,
+        f"""read_csv(?, header = true, delim = ',', quote = '"', escape = '"',
+            columns = {columns}, encoding = ?, strict_mode = true, null_padding = false,
+            auto_detect = false)""",
+        [str(path), encoding], "not a valid CSV delivery")
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    unreadable = "not a readable Parquet file"
     try:
         names = [r[0] for r in con.execute(
             "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL "
             "OR num_children = 0", [str(path)]).fetchall()]
-        header = _normalise_header(path, names)
-        select = ", ".join(f"CAST({quote(n)} AS VARCHAR) AS \"{i}\""
-                           for i, n in enumerate(names))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _delivery AS "
-            f"SELECT {select} FROM read_parquet(?)", [str(path)])
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
-        raise RejectedFile(f"{path.name}: not a readable Parquet file ({first_line})") from exc
-    return header
+        raise RejectedFile(f"{path.name}: {unreadable} ({first_line})") from exc
+    header = _normalise_header(path, names)
+    select = ", ".join(f"CAST({quote(n)} AS VARCHAR) AS \"{i}\"" for i, n in enumerate(names))
+    return _Source(header, f"(SELECT {select} FROM read_parquet(?))", [str(path)],
+                   unreadable)
 
 
 def _xlsx_text(value) -> str | None:
@@ -241,7 +243,7 @@ def _xlsx_text(value) -> str | None:
     return str(value)
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     import openpyxl
     import pyarrow as pa
 
@@ -270,10 +272,23 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     table = pa.table({str(i): pa.array(col, pa.string()) for i, col in enumerate(data)})
     con.register("_xlsx_rows", table)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _delivery AS SELECT * FROM _xlsx_rows")
+        con.execute("CREATE OR REPLACE TEMP TABLE _sheet AS SELECT * FROM _xlsx_rows")
     finally:
         con.unregister("_xlsx_rows")
-    return header
+    return _Source(header, "_sheet", [], "not a readable XLSX workbook")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, source: _Source, passes: str,
+           path: Path) -> None:
+    """Read the delivery into _delivery as text, with _passes: whether the row keeps
+    every column rule (checked while reading: one pass over the file, not two)."""
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery AS "
+                    f"SELECT *, {passes} AS _passes FROM {source.relation} d",
+                    source.params)
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise RejectedFile(f"{path.name}: {source.unreadable} ({first_line})") from exc
 
 
 READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
@@ -282,17 +297,22 @@ READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
 # --- the contract as SQL ---------------------------------------------------------------
 
 def _typed(col: Column, text: str) -> str:
-    """SQL giving the column's typed value from its text, NULL when it does not parse."""
+    """SQL giving the column's typed value from its text, NULL when it does not parse.
+    Casts skip ASCII blanks themselves; trim (which also strips Unicode blanks) runs only
+    for the values that do not cast as they are, the same result at a fraction of the
+    cost. Likewise the usual spellings of a boolean are matched before normalising."""
     if col.type == "timestamp":
         return f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
     if col.type == "boolean":
-        return (f"CASE WHEN lower(trim({text})) IN {_TRUE} THEN true "
-                f"WHEN lower(trim({text})) IN {_FALSE} THEN false END")
+        return (f"CASE {text} WHEN 'false' THEN false WHEN 'true' THEN true ELSE "
+                f"CASE WHEN lower(trim({text})) IN {_TRUE} THEN true "
+                f"WHEN lower(trim({text})) IN {_FALSE} THEN false END END")
     if col.type == "currency":
         return f"upper(trim({text}))"
     if col.type == "text":
         return text
-    return f"TRY_CAST(trim({text}) AS {col.sql_type})"
+    return (f"coalesce(TRY_CAST({text} AS {col.sql_type}), "
+            f"TRY_CAST(trim({text}) AS {col.sql_type}))")
 
 
 def _sql_list(values) -> str:
@@ -355,7 +375,8 @@ def _passes(col: Column, text: str) -> str | None:
             bounds.append(f"{typed} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'")
         valid = (f"coalesce({' AND '.join(bounds)}, false)" if bounds
                  else f"{typed} IS NOT NULL")
-    return valid if col.required else f"(NOT {present} OR {valid})"
+    # CASE, not OR: the presence test (a trim) runs only for values that do not parse.
+    return valid if col.required else f"CASE WHEN {valid} THEN true ELSE NOT {present} END"
 
 
 def _extra_name(name: str, taken: set[str]) -> str:
@@ -393,23 +414,31 @@ def _layout(contract: Contract, header: list[str], path: Path) -> _Layout:
     return _Layout(text, extras)
 
 
+def _passes_all(contract: Contract, layout: _Layout) -> str:
+    checks = [p for col in contract.columns
+              if (p := _passes(col, layout.text[col.name])) is not None]
+    return " AND ".join(checks) if checks else "true"
+
+
 def _flag_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
-                 layout: _Layout) -> int:
+                 layout: _Layout) -> tuple[int, int, int]:
     """Write _broken: the row id and reason of every row of _delivery that breaks the
     contract (usually none, so only these few rows are kept, never a typed copy of the
-    file). A key repeated in the file keeps its last row; the others are broken too."""
+    file). A key repeated in the file keeps its last row; the others are broken too.
+    Returns the rows read, the first row id and the number of broken rows."""
     keys = [layout.text[k] for k in contract.key]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _repeated_keys AS
         SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))},
                max(d.rowid) AS _keep
         FROM _delivery d GROUP BY ALL HAVING count(*) > 1""")
-    repeated = con.execute("SELECT count(*) FROM _repeated_keys").fetchall()[0][0] > 0
+    read, first_rowid, failing, repeated = con.execute(
+        "SELECT count(*), coalesce(min(rowid), 0), count(*) FILTER (WHERE NOT _passes), "
+        "(SELECT count(*) FROM _repeated_keys) FROM _delivery").fetchall()[0]
+    if not repeated and not failing:
+        return read, first_rowid, 0
     rules = [r for col in contract.columns for r in _rules(col, layout.text[col.name])]
-    checks = [p for col in contract.columns
-              if (p := _passes(col, layout.text[col.name])) is not None]
-    broken = f"NOT ({' AND '.join(checks)})" if checks else "false"
-    join = ""
+    broken, join = "NOT d._passes", ""
     if repeated:
         superseded = "(r._keep IS NOT NULL AND d.rowid <> r._keep)"
         rules.append((superseded, "duplicate key in file: a later row of the same key wins"))
@@ -428,7 +457,7 @@ def _flag_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
     if unexplained:
         raise RuntimeError(f"{contract.extract}: {unexplained} rows fail the contract "
                            "check without a reason")
-    return count
+    return read, first_rowid, count
 
 
 # --- ledger ----------------------------------------------------------------------------
@@ -472,12 +501,14 @@ def ledger(con: duckdb.DuckDBPyConnection, extract: str | None = None):
 
 def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
                seq: int) -> FileResult:
-    fmt = file_format(path)
-    header = READERS[fmt](con, path)
-    layout = _layout(contract, header, path)
-    read, first_rowid = con.execute(
-        "SELECT count(*), coalesce(min(rowid), 0) FROM _delivery").fetchall()[0]
-    bad = _flag_broken(con, contract, layout)
+    source = READERS[file_format(path)](con, path)
+    try:
+        layout = _layout(contract, source.header, path)
+    except RejectedFile:
+        _stage(con, source, "true", path)  # an unreadable file says so first
+        raise
+    _stage(con, source, _passes_all(contract, layout), path)
+    read, first_rowid, bad = _flag_broken(con, contract, layout)
     raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
     extras = [name for _, name in layout.extras]
     if extras:
@@ -590,6 +621,6 @@ def ingest_extract(con: duckdb.DuckDBPyConnection, extract: str,
         outcome = ingest_file(con, contract, landing_dir, path)
         if outcome is not None:
             result.files.append(outcome)
-    for table in ("_delivery", "_repeated_keys", "_broken"):
+    for table in ("_sheet", "_delivery", "_repeated_keys", "_broken"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result

@@ -58,13 +58,20 @@ def quarantine_table_ddl(contract: Contract) -> str:
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas, the ledger, every raw/quarantine table (empty if never
     delivered) and the forecast tables (empty before the first forecast), so every dbt
-    model builds whatever the landing zone holds."""
+    model builds whatever the landing zone holds. Only the missing tables are created:
+    ingest calls this once per extract, and 50 no-op DDL statements each time add up."""
     from ..planning.tables import ensure_forecast_tables
 
     for schema in ("meta", "raw", "quarantine"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.execute(LEDGER_DDL)
+    existing = set(con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database()").fetchall())
+    if ("meta", "ingest_ledger") not in existing:
+        con.execute(LEDGER_DDL)
     for contract in load_contracts().values():
-        con.execute(raw_table_ddl(contract))
-        con.execute(quarantine_table_ddl(contract))
+        if ("raw", contract.extract) not in existing:
+            con.execute(raw_table_ddl(contract))
+        if ("quarantine", contract.extract) not in existing:
+            con.execute(quarantine_table_ddl(contract))
     ensure_forecast_tables(con)
