@@ -9,7 +9,7 @@ from .defs.automation import (alert_sensors, freshness_checks, freshness_sensor,
 from .defs.chase import chase_assets
 from .defs.dbt import dbt_docs, planning_models, sop_cycle_models, warehouse_models
 from .defs.forecast import demand_forecast
-from .defs.ingest import ingest_assets
+from .defs.ingest import ingest_assets, landing_zone
 from .defs.packs import pack_assets
 from .defs.partitions import CLOSED_MONTHS, SOP_CYCLES
 from .defs.publish import published_snapshot_asset
@@ -36,6 +36,10 @@ forecast_job = dg.define_asset_job(
     "weekly_forecast",
     selection=dg.AssetSelection.assets(demand_forecast, planning_models, published_warehouse),
     description="The forecast snapshot of the latest cutoff, the planning marts, publish.")
+observe_landing_job = dg.define_asset_job(
+    "observe_landing", selection=dg.AssetSelection.assets(landing_zone),
+    description="Observe the landing folders (a new data version per new or changed "
+                "file): what makes an ingest asset stale.")
 publish_job = dg.define_asset_job(
     "publish", selection=dg.AssetSelection.assets(published_warehouse),
     description="Publish the snapshot again.")
@@ -57,9 +61,10 @@ DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS if a not in ingest_assets for k
 # "warehouse", limit 1); the multiprocess executor would only add ~3 s of process start
 # per step on this 2-core machine. In-process for the UI as for `make run`.
 defs = with_owners(with_freshness_policies(dg.Definitions(
-    assets=[*CORE_ASSETS, sop_cycle_models, *pack_assets],
+    assets=[landing_zone, *CORE_ASSETS, sop_cycle_models, *pack_assets],
     asset_checks=[*row_count_checks, *freshness_checks],
-    jobs=[core_job, forecast_job, publish_job, sop_cycle_job, month_close_job],
+    jobs=[core_job, observe_landing_job, forecast_job, publish_job, sop_cycle_job,
+          month_close_job],
     schedules=[daily_pipeline(core_job), weekly_forecast(forecast_job),
                month_start(sop_cycle_job, SOP_CYCLES, 0, "the S&OP cycle of the month"),
                month_start(month_close_job, CLOSED_MONTHS, 1,

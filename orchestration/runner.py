@@ -29,9 +29,10 @@ class RunOutcome:
 def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
              log_level: str = "INFO") -> RunOutcome:
     """The core graph, then the monthly assets of the as-of date (the S&OP cycle of the
-    as-of month, the packs of the latest closed month), then one publish. Dagster runs
-    one partition key per run, so these are consecutive runs of the one graph, each
-    visible in the UI's run history."""
+    as-of month, the packs of the latest closed month), then one publish, each only
+    where something is stale or missing. Dagster runs one partition key per run, so
+    these are consecutive runs of the one graph, each visible in the UI's run
+    history."""
     import simulator
 
     started = time.perf_counter()
@@ -40,8 +41,6 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
         generated = simulator.fill_if_empty(settings.landing_dir, settings.truth_dir,
                                             tier=tier)
     dagster_instance = instance(settings)
-
-    import dagster as dg
 
     from .definitions import defs
     from .defs.dbt import dbt_project
@@ -59,25 +58,56 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     def execute(job: str, **kwargs):
         return _execute(defs, dagster_instance, settings, job, log_level, **kwargs)
 
-    # The core job with its publish step held back until the monthly assets of the
-    # as-of date are built too, so the snapshot is published once and holds them all.
-    published = dg.AssetKey(["published", "warehouse"])
-
-    def without_publish(job: str) -> list:
-        return list(defs.resolve_job_def(job).asset_layer.selected_asset_keys - {published})
-
-    results = [execute("core", asset_selection=without_publish("core"))]
-    if results[0].success:
-        span = register_months(settings, dagster_instance)
-        for job, key in _monthly_runs(span):
-            results.append(execute(job, partition_key=key, asset_selection=without_publish(job)))
-        results.append(execute("publish"))
+    results = _run_out_of_date(defs, dagster_instance, settings, execute)
     success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
     if not success:
         summary.failures = [_failure_line(e) for r in results for e in r.all_events
                             if e.is_step_failure]
     return RunOutcome(success, summary, time.perf_counter() - started, generated)
+
+
+def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> list:
+    """Observe the landing zone, then run only what is stale or missing (orchestration/
+    stale.py): the ingest of the extracts whose folders changed; the rest of the core
+    graph downstream of whatever then has a new data version; the S&OP cycle of the
+    as-of month and the month close of the latest closed month when their inputs
+    changed; at the end one publish and the docs site, when anything they hold
+    changed. With nothing new in the landing zone no run builds anything."""
+    import dagster as dg
+
+    from .defs.ingest import ingest_assets
+    from .stale import out_of_date, with_downstream
+
+    results = [execute("observe_landing")]
+    if not results[-1].success:
+        return results
+    everything = defs.resolve_job_def("core").asset_layer.selected_asset_keys
+    # the snapshot and what reads it (the docs site) wait for the monthly runs
+    last = with_downstream(defs, [dg.AssetKey(["published", "warehouse"])], everything)
+    core = everything - last
+    ingest = {key for a in ingest_assets for key in a.keys}
+    stale_ingest = out_of_date(defs, dagster_instance, ingest)
+    if stale_ingest:
+        results.append(execute("core", asset_selection=sorted(stale_ingest)))
+        if not results[-1].success:
+            return results
+    rest = with_downstream(defs, out_of_date(defs, dagster_instance, core - ingest),
+                           core - ingest)
+    if rest:
+        results.append(execute("core", asset_selection=sorted(rest)))
+        if not results[-1].success:
+            return results
+    span = register_months(settings, dagster_instance)
+    for job, key in _monthly_runs(span):
+        keys = defs.resolve_job_def(job).asset_layer.selected_asset_keys - last
+        if out_of_date(defs, dagster_instance, keys, key):
+            results.append(execute(job, partition_key=key, asset_selection=sorted(keys)))
+    if all(r.success for r in results):
+        tail = with_downstream(defs, out_of_date(defs, dagster_instance, last), last)
+        if tail:
+            results.append(execute("core", asset_selection=sorted(tail)))
+    return results
 
 
 def register_months(settings: Settings, dagster_instance) -> MonthSpan | None:

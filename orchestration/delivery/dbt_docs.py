@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..dbt_profile import dbt_executable, profiles_dir
+from ..dbt_profile import dbt_executable, profiles_dir, seed_partial_parse
 from ..settings import DBT_PROJECT_DIR, Settings
 
 SITE = "static_index.html"
@@ -51,7 +51,7 @@ def build_docs(settings: Settings, manifest: Path) -> DocsResult:
         return DocsResult(site, False, time.perf_counter() - started)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".docs-", dir=folder.parent) as tmp:
-        target = Path(tmp) / "target"
+        target = seed_partial_parse(settings, Path(tmp) / "target")
         cmd = [dbt_executable(), "--quiet", "docs", "generate", "--static",
                "--profiles-dir", str(profiles_dir(settings)),
                "--project-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]

@@ -73,3 +73,34 @@ def deliveries_key(landing_dir: Path, new: dict[str, list[str]]) -> str:
                 size = -1
             digest.update(f"{rel}\0{size}\n".encode())
     return digest.hexdigest()[:20]
+
+
+def landing_state(landing_dir: Path, extract: str) -> tuple[str, int, int]:
+    """(version, files, bytes) of an extract's landing folder: the version is a digest
+    of every delivery's name, size and modification time, so it changes exactly when a
+    file arrives, grows or is replaced (Dagster's data version of landing/<extract>)."""
+    digest = hashlib.sha256()
+    files = size_total = 0
+    for path in sorted(list_deliveries(landing_dir, extract)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        files += 1
+        size_total += stat.st_size
+        digest.update(f"{path.relative_to(landing_dir).as_posix()}\0{stat.st_size}\0"
+                      f"{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:24], files, size_total
+
+
+def ledger_version(con: duckdb.DuckDBPyConnection, extract: str) -> str:
+    """A digest of the deliveries of an extract that loaded rows (Dagster's data version
+    of raw/<extract>): unchanged when an ingest finds nothing new, so nothing
+    downstream counts as stale."""
+    rows = con.execute(
+        "SELECT sha256, rows_loaded, rows_quarantined FROM meta.ingest_ledger "
+        "WHERE extract = ? AND status = 'loaded' ORDER BY load_seq", [extract]).fetchall()
+    digest = hashlib.sha256()
+    for sha, loaded, quarantined in rows:
+        digest.update(f"{sha}\0{loaded}\0{quarantined}\n".encode())
+    return digest.hexdigest()[:24]
