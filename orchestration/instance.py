@@ -35,8 +35,14 @@ def dagster_home(settings: Settings) -> Path:
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML.format(history=home / "history"))
+    wanted = DAGSTER_YAML.format(history=home / "history")
+    # The event log's folder is an absolute path: rewritten when the home moved (a copied
+    # data dir must not write to the original's event log). A home made before this
+    # setting keeps its per-run event files; a file without our first line is the user's.
+    text = config.read_text() if config.exists() else None
+    if text is None or (text != wanted and text.startswith(DAGSTER_YAML.splitlines()[0])
+                        and "ConsolidatedSqliteEventLogStorage" in text):
+        config.write_text(wanted)
     nux = home / ".nux" / "nux.yaml"
     if not nux.exists():
         nux.parent.mkdir(parents=True, exist_ok=True)
