@@ -27,6 +27,11 @@ event_log_storage:
 """
 
 
+def dagster_yaml(home: Path) -> str:
+    """The dagster.yaml of a Dagster home folder."""
+    return DAGSTER_YAML.format(history=home.resolve() / "history")
+
+
 def dagster_home(settings: Settings) -> Path:
     """DAGSTER_HOME when set, else <data_dir>/dagster_home; created with its
     dagster.yaml. Callers open it with `instance()` or pass it to the processes they
@@ -35,7 +40,7 @@ def dagster_home(settings: Settings) -> Path:
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    wanted = DAGSTER_YAML.format(history=home / "history")
+    wanted = dagster_yaml(home)
     # The event log's folder is an absolute path: rewritten when the home moved (a copied
     # data dir must not write to the original's event log). A home made before this
     # setting keeps its per-run event files; a file without our first line is the user's.

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
-
 MONEY_WORDS = ("amount", "value", "cost", "price", "balance", "budget", "actual", "spend",
                "ppv", "revenue", "cogs", "margin", "variance", "freight", "duty",
                "accessorial", "capital", "at_stake", "provision", "write_down")
@@ -96,6 +94,8 @@ class PackWorkbook:
     """An XlsxWriter workbook with the packs' formats, closed by `close()`."""
 
     def __init__(self, path: Path, *, title: str, created: datetime, currency: str):
+        import xlsxwriter  # here, not at import: the Dagster definitions load without it
+
         self.book = xlsxwriter.Workbook(str(path), {"in_memory": True,
                                                     "strings_to_numbers": False})
         self.book.set_properties({"title": title, "author": "Control Tower",

@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from .demand_forecast import HORIZON_MONTHS, HORIZON_WEEKS
+from .tables import HORIZON_MONTHS, HORIZON_WEEKS
 
 WEEKLY = "forecast.demand_forecast"
 MONTHLY = "forecast.demand_forecast_monthly"

@@ -30,10 +30,8 @@ import numpy as np
 import pandas as pd
 
 from . import reconcile
-from .tables import LEVELS, ensure_forecast_tables
+from .tables import HORIZON_MONTHS, HORIZON_WEEKS, LEVELS, ensure_forecast_tables
 
-HORIZON_WEEKS = 26
-HORIZON_MONTHS = 18
 PAST_CUTOFFS = 13
 WEEKLY_FREQ = "W-MON"
 SEASON_WEEKS = 52

@@ -10,6 +10,8 @@ from __future__ import annotations
 import duckdb
 
 LEVELS = (80, 95)
+HORIZON_WEEKS = 26       # weeks each weekly snapshot forecasts
+HORIZON_MONTHS = 18      # months each monthly snapshot forecasts
 
 _INTERVALS = ",\n    ".join(f"forecast_{side}_{level} DOUBLE NOT NULL"
                             for level in LEVELS for side in ("lo", "hi"))

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 import simulator
-from orchestration.instance import DAGSTER_YAML
+from orchestration.instance import dagster_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -79,7 +79,7 @@ def dagster_ui(tmp_path):
     simulator.generate(data / "landing", data / "simulator_truth", tier="tiny")
     home = tmp_path / "dagster_home"
     (home / ".nux").mkdir(parents=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (home / "dagster.yaml").write_text(dagster_yaml(home))
     (home / ".nux" / "nux.yaml").write_text("seen: 1\n")
     port = _free_port()
     # as `make ui` runs it: the environment's bin dir is not necessarily on PATH
