@@ -278,14 +278,13 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     return _Source(header, "_sheet", [], "not a readable XLSX workbook")
 
 
-def _stage(con: duckdb.DuckDBPyConnection, source: _Source, passes: str,
-           path: Path) -> None:
-    """Read the delivery into _delivery as text, with _passes: whether the row keeps
-    every column rule (checked while reading: one pass over the file, not two)."""
+def _stage(con: duckdb.DuckDBPyConnection, source: _Source, path: Path) -> None:
+    """Read the delivery into _delivery as text. Nothing but the read: its row ids
+    follow the file only while DuckDB can keep the order in parallel, and an IN list
+    (a join) in the same statement silently loses it."""
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery AS "
-                    f"SELECT *, {passes} AS _passes FROM {source.relation} d",
-                    source.params)
+                    f"SELECT * FROM {source.relation}", source.params)
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise RejectedFile(f"{path.name}: {source.unreadable} ({first_line})") from exc
@@ -304,9 +303,10 @@ def _typed(col: Column, text: str) -> str:
     if col.type == "timestamp":
         return f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
     if col.type == "boolean":
+        spelled = f"lower(trim({text}))"
         return (f"CASE {text} WHEN 'false' THEN false WHEN 'true' THEN true ELSE "
-                f"CASE WHEN lower(trim({text})) IN {_TRUE} THEN true "
-                f"WHEN lower(trim({text})) IN {_FALSE} THEN false END END")
+                f"CASE WHEN {_one_of(spelled, _TRUE)} THEN true "
+                f"WHEN {_one_of(spelled, _FALSE)} THEN false END END")
     if col.type == "currency":
         return f"upper(trim({text}))"
     if col.type == "text":
@@ -319,8 +319,26 @@ def _sql_list(values) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _one_of(expr: str, values) -> str:
+    """`expr IN values` for a CASE branch that seldom runs: DuckDB turns an IN list into a
+    join evaluated for every row, whereas equalities stay inside the branch."""
+    return "(" + " OR ".join(f"{expr} = {_sql_text(v)}" for v in values) + ")"
+
+
 def _present(text: str) -> str:
-    return f"({text} IS NOT NULL AND trim({text}) <> '')"
+    """SQL true when the value is not blank. trim strips only blanks, never a printable
+    ASCII character, so a value starting with one ('!' to '~') is present without
+    trimming it: the trim runs for the rare value starting otherwise."""
+    return (f"CASE WHEN {text} >= '!' AND {text} < chr(127) THEN true "
+            f"ELSE ({text} IS NOT NULL AND trim({text}) <> '') END")
+
+
+def _printable(value: str) -> bool:
+    return "!" <= value[:1] <= "~"
 
 
 def _rules(col: Column, text: str) -> list[tuple[str, str]]:
@@ -350,17 +368,24 @@ def _passes(col: Column, text: str) -> str | None:
     """SQL true exactly when none of the column's _rules holds (None: always true).
     Written out rather than negating the rules: each value is trimmed and cast about
     once instead of once per rule, the largest share of the check on a big delivery.
-    A missing value never parses, so a parsed value is a present one."""
+    A missing value never parses nor is a member of a list of present values, so a
+    parsed value or a member is a present one; CASE (not OR) runs the costlier
+    presence test only for the values that fail the cheap one."""
     present = _present(text)
     if col.type in ("text", "currency"):
         members = []
         if col.type == "currency":
-            members.append(f"{_typed(col, text)} IN {_sql_list(sorted(CURRENCIES))}")
+            codes = _sql_list(sorted(CURRENCIES))
+            members.append(f"CASE WHEN {text} IN {codes} THEN true ELSE "
+                           f"{_one_of(_typed(col, text), sorted(CURRENCIES))} END")
         if col.accepted:
             members.append(f"{text} IN {_sql_list(col.accepted)}")
-        if col.required:
-            return " AND ".join([present] + members)
-        return f"(NOT {present} OR ({' AND '.join(members)}))" if members else None
+        member = " AND ".join(members)
+        if not col.required:
+            return f"CASE WHEN {member} THEN true ELSE NOT {present} END" if members else None
+        if members and (col.type == "currency" or all(map(_printable, col.accepted))):
+            return f"coalesce({member}, false)"
+        return " AND ".join([present] + members)
     if col.type == "timestamp":
         # The TIMESTAMPTZ compared with UTC instants: the same test as the typed value
         # against the dates, without converting every value to local time.
@@ -375,7 +400,6 @@ def _passes(col: Column, text: str) -> str | None:
             bounds.append(f"{typed} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'")
         valid = (f"coalesce({' AND '.join(bounds)}, false)" if bounds
                  else f"{typed} IS NOT NULL")
-    # CASE, not OR: the presence test (a trim) runs only for values that do not parse.
     return valid if col.required else f"CASE WHEN {valid} THEN true ELSE NOT {present} END"
 
 
@@ -432,13 +456,14 @@ def _flag_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
         SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))},
                max(d.rowid) AS _keep
         FROM _delivery d GROUP BY ALL HAVING count(*) > 1""")
+    passes = _passes_all(contract, layout)
     read, first_rowid, failing, repeated = con.execute(
-        "SELECT count(*), coalesce(min(rowid), 0), count(*) FILTER (WHERE NOT _passes), "
-        "(SELECT count(*) FROM _repeated_keys) FROM _delivery").fetchall()[0]
+        f"SELECT count(*), coalesce(min(rowid), 0), count(*) FILTER (WHERE NOT ({passes})), "
+        "(SELECT count(*) FROM _repeated_keys) FROM _delivery d").fetchall()[0]
     if not repeated and not failing:
         return read, first_rowid, 0
     rules = [r for col in contract.columns for r in _rules(col, layout.text[col.name])]
-    broken, join = "NOT d._passes", ""
+    broken, join = f"NOT ({passes})", ""
     if repeated:
         superseded = "(r._keep IS NOT NULL AND d.rowid <> r._keep)"
         rules.append((superseded, "duplicate key in file: a later row of the same key wins"))
@@ -505,9 +530,9 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
     try:
         layout = _layout(contract, source.header, path)
     except RejectedFile:
-        _stage(con, source, "true", path)  # an unreadable file says so first
+        _stage(con, source, path)  # an unreadable file says so first
         raise
-    _stage(con, source, _passes_all(contract, layout), path)
+    _stage(con, source, path)
     read, first_rowid, bad = _flag_broken(con, contract, layout)
     raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
     extras = [name for _, name in layout.extras]

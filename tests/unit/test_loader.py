@@ -2,6 +2,7 @@
 
 import gzip
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -217,3 +218,43 @@ def test_the_ledger_refuses_a_loaded_row_that_does_not_add_up(zone):
     with pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO meta.ingest_ledger VALUES (1, 'x', 'fx_rates', 'h', 1, "
                     "'loaded', 5, 3, 1, NULL, now()::timestamp)")
+
+
+def test_a_big_delivery_keeps_file_order_rows_reasons_and_the_last_of_a_repeated_key(zone):
+    """Many row groups, checked in parallel: every good row lands typed with its own line
+    number, every broken one in quarantine with its reason, and of a key repeated far
+    apart the later row wins."""
+    landing, con = zone
+    n = 300_000
+    pairs = ["EUR,USD", "GBP,USD", "CHF,EUR", "CNY,USD", "MXN,USD", "PLN,EUR", "USD,EUR",
+             "EUR,GBP"]
+    first = date(1990, 1, 1)
+    lines = [HEADER] + [f"{first + timedelta(days=i // 8)},{pairs[i % 8]},{i}.5,erp,"
+                        "2026-01-01T23:00:00Z," for i in range(1, n + 1)]
+    broken = {
+        7: ("2026-01-01,AUD,USD,x,erp,2026-01-01T23:00:00Z,", "rate: not a valid rate"),
+        123_457: ("2026-01-02,AUD,XXX,1.5,erp,2026-01-01T23:00:00Z,",
+                  "to_currency: unknown currency"),
+        299_998: ("2026-01-03,AUD,NZD,-2,,2026-01-01T23:00:00Z,",
+                  "rate: below the minimum 0; source_system: required value missing"),
+    }
+    for row, (line, _) in broken.items():
+        lines[row] = line
+    lines[250_001] = "1980-01-01,SEK,NOK,2.5,erp,2026-01-01T23:00:00Z,"      # out of range
+    lines[5] = "2030-06-30,JPY,USD,5.5,erp,2026-01-01T23:00:00Z,"            # superseded by
+    lines[260_000] = "2030-06-30,JPY,USD,260000.5,erp,2026-01-01T23:00:00Z,"  # this later one
+    deliver(landing, "fx_big.csv", lines)
+    f = ingest_extract(con, "fx_rates", landing).files[0]
+    assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", n, n - 5, 5)
+    # a good row's rate is its line number + 0.5: _row_number is the line in the file
+    assert con.execute("SELECT count(*) FROM raw.fx_rates "
+                       "WHERE _row_number <> floor(rate)").fetchall() == [(0,)]
+    assert con.execute("SELECT count(DISTINCT _row_number), min(_row_number), "
+                       "max(_row_number) FROM raw.fx_rates").fetchall() == [(n - 5, 1, n)]
+    q = {r: why for r, why in con.execute(
+        "SELECT _row_number, _reason FROM quarantine.fx_rates").fetchall()}
+    assert q == {**{row: why for row, (_, why) in broken.items()},
+                 250_001: "rate_date: date out of range",
+                 5: "duplicate key in file: a later row of the same key wins"}
+    assert con.execute("SELECT rate_date::VARCHAR, _row_number FROM raw.fx_rates "
+                       "WHERE from_currency = 'JPY'").fetchall() == [("2030-06-30", 260_000)]
