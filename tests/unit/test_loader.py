@@ -258,3 +258,67 @@ def test_a_big_delivery_keeps_file_order_rows_reasons_and_the_last_of_a_repeated
                  5: "duplicate key in file: a later row of the same key wins"}
     assert con.execute("SELECT rate_date::VARCHAR, _row_number FROM raw.fx_rates "
                        "WHERE from_currency = 'JPY'").fetchall() == [("2030-06-30", 260_000)]
+
+
+TRICKY = [None, "", " ", "\t", "\u00a0", "\u2003", "\u00a05", "5", " 5 ", "\t5\n", "-1", "0",
+          "0.5", "1e3", "12345678901234567890", "abc", "2026-01-02", " 2026-01-02 ",
+          "\u00a02026-01-02", "1850-01-01", "2200-01-01", "2026-13-45",
+          "2026-01-02T23:00:00Z", " 2026-01-02 23:00:00+02:00", "1990-01-01T01:00:00+02:00",
+          "2100-12-31T00:00:00Z", "2100-12-31T00:00:01Z", "infinity", "-infinity", "true",
+          "false", " TRUE ", "y", "N", "maybe", "USD", " usd ", "\u00a0USD", "XYZ", "eur",
+          "plant", " plant", "dc", "open", "Open", "!", "~x", "\x7fx"]
+
+
+def _contract_columns():
+    from orchestration.ingestion.contracts import load_contracts
+    seen = {}
+    for contract in load_contracts().values():
+        for col in contract.columns:
+            seen.setdefault((col.type, col.required, col.accepted, col.min), col)
+    return list(seen.values())
+
+
+def test_the_fast_row_check_agrees_with_the_rules_on_every_kind_of_column():
+    """A row goes to raw exactly when none of the rules that word the quarantine reason
+    holds: the written-out check (_passes) against the rules, value by value."""
+    from orchestration.ingestion.loader import _passes, _rules
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE v AS SELECT unnest(?) AS x", [TRICKY])
+    for col in _contract_columns():
+        passes = _passes(col, "x") or "true"
+        broken = " OR ".join(f"({cond})" for cond, _ in _rules(col, "x")) or "false"
+        differ = con.execute(f"SELECT x FROM v WHERE ({passes}) IS DISTINCT FROM "
+                             f"(({broken}) IS NOT TRUE)").fetchall()
+        assert differ == [], (col, differ)
+
+
+def test_the_fast_casts_give_the_plain_casts_values():
+    """Testing presence without trimming, casting before trimming, and the usual boolean
+    spellings first change nothing; a timestamp that passed the contract is loaded as
+    its UTC wall time."""
+    from orchestration.ingestion.loader import (
+        _FALSE, _TRUE, _loaded, _passes, _present, _typed)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE v AS SELECT unnest(?) AS x", [TRICKY])
+    assert con.execute(f"SELECT x FROM v WHERE {_present('x')} IS DISTINCT FROM "
+                       "(x IS NOT NULL AND trim(x) <> '')").fetchall() == []
+    for col in _contract_columns():
+        if col.type in ("integer", "decimal", "money", "rate", "date"):
+            plain = f"TRY_CAST(trim(x) AS {col.sql_type})"
+        elif col.type == "boolean":
+            plain = (f"CASE WHEN lower(trim(x)) IN {_TRUE} THEN true "
+                     f"WHEN lower(trim(x)) IN {_FALSE} THEN false END")
+        elif col.type == "timestamp":
+            plain = "(TRY_CAST(x AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+        else:
+            continue
+        differ = con.execute(f"SELECT x FROM v WHERE {_typed(col, 'x')} IS DISTINCT FROM "
+                             f"{plain}").fetchall()
+        assert differ == [], (col, differ)
+        if col.type == "timestamp":
+            differ = con.execute(
+                f"SELECT x FROM v WHERE {_passes(col, 'x')} AND x IS NOT NULL "
+                f"AND {_loaded(col, 'x')} IS DISTINCT FROM {plain}").fetchall()
+            assert differ == [], (col, differ)
