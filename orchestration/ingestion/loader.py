@@ -1,9 +1,10 @@
 """Load landing-zone deliveries into raw.<extract>, exactly once, atomically.
 
-DuckDB reads each file natively (CSV, gzip, Parquet) into a text table; one SQL pass
-types every column and writes the reason a row breaks the contract; good rows go to
-raw.<extract>, the others to quarantine.<extract>, the file to meta.ingest_ledger — all
-in one transaction, so a kill at any moment leaves either the whole file or none of it.
+DuckDB reads each file natively (CSV, gzip, Parquet) into a text table; one scan of it
+checks every row against the contract and only the rows that break it are kept aside,
+with their reason; the good rows are typed straight from the text into raw.<extract>,
+the others go to quarantine.<extract>, the file to meta.ingest_ledger — all in one
+transaction, so a kill at any moment leaves either the whole file or none of it.
 """
 
 from __future__ import annotations

@@ -322,3 +322,37 @@ def test_the_fast_casts_give_the_plain_casts_values():
                 f"SELECT x FROM v WHERE {_passes(col, 'x')} AND x IS NOT NULL "
                 f"AND {_loaded(col, 'x')} IS DISTINCT FROM {plain}").fetchall()
             assert differ == [], (col, differ)
+
+
+def test_a_load_killed_after_the_rows_are_written_leaves_nothing(zone, tmp_path):
+    """The process dies after the good and broken rows are written but before the ledger
+    row: the warehouse opens with none of the file, and the next run loads it once."""
+    import subprocess
+    import sys
+    import textwrap
+    landing, con = zone
+    con.close()
+    deliver(landing, "fx.csv", [HEADER, *GOOD, "2026-01-03,EUR,USD,abc,erp,2026-01-03T23:00:00Z,"])
+    warehouse = tmp_path / "warehouse.duckdb"
+    script = textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        import orchestration.ingestion.loader as loader
+        def killed(con, seq, rel_path, extract, sha, size, result):
+            assert con.execute("SELECT count(*) FROM raw.fx_rates").fetchall() == [(3,)]
+            assert con.execute("SELECT count(*) FROM quarantine.fx_rates").fetchall() == [(1,)]
+            os._exit(9)
+        loader._record = killed
+        con = loader.connect(Path({str(warehouse)!r}))
+        loader.ingest_extract(con, "fx_rates", Path({str(landing)!r}))
+    """)
+    run = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
+    assert run.returncode == 9
+    con = connect(warehouse)
+    try:
+        assert len(raw(con)) == 0 and len(quarantine(con)) == 0 and len(ledger(con)) == 0
+        f = ingest_extract(con, "fx_rates", landing).files[0]
+        assert (f.status, f.rows_loaded, f.rows_quarantined) == ("loaded", 3, 1)
+        assert len(raw(con)) == 3 and list(ledger(con)["status"]) == ["loaded"]
+    finally:
+        con.close()
