@@ -456,51 +456,60 @@ def _passes_all(contract: Contract, layout: _Layout) -> str:
     return " AND ".join(checks) if checks else "true"
 
 
-def _flag_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
-                 layout: _Layout) -> tuple[int, int, int]:
-    """Write _broken: the row id and reason of every row of _delivery that breaks the
-    contract (usually none, so only these few rows are kept, never a typed copy of the
-    file). A key repeated in the file keeps its last row; the others are broken too.
-    Returns the rows read, the first row id and the number of broken rows."""
+@dataclass
+class _Repeats:
+    """How a row superseded by a later row of the same key in the file is found."""
+    join: str = ""             # joins _repeated_keys to _delivery d, when a key repeats
+    superseded: str = "false"  # SQL, true for a superseded row
+
+
+def _count_rows_and_repeats(con: duckdb.DuckDBPyConnection, contract: Contract,
+                            layout: _Layout) -> tuple[int, int, _Repeats]:
+    """The rows read, the first row id, and the keys the file repeats (in
+    _repeated_keys with the row id that wins: the last). One scan of the key columns
+    counts the rows and the distinct key hashes: as many hashes as rows proves every
+    key unique (equal keys hash alike), the usual case; fewer (a repeat, or rarely a
+    collision) sends the keys through the exact grouping."""
     keys = [layout.text[k] for k in contract.key]
-    passes = _passes_all(contract, layout)
-    # One scan counts the rows, the rule breakers and the distinct key hashes: as many
-    # hashes as rows proves every key unique (equal keys hash alike), the usual case;
-    # fewer (a repeat, or rarely a collision) sends the keys through the exact grouping.
-    read, first_rowid, failing, key_hashes = con.execute(
-        f"SELECT count(*), coalesce(min(rowid), 0), count(*) FILTER (WHERE NOT ({passes})), "
-        f"count(DISTINCT hash({', '.join(keys)})) FROM _delivery d").fetchall()[0]
-    repeated = 0
-    if key_hashes < read:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _repeated_keys AS
-            SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))},
-                   max(d.rowid) AS _keep
-            FROM _delivery d GROUP BY ALL HAVING count(*) > 1""")
-        repeated = con.execute("SELECT count(*) FROM _repeated_keys").fetchall()[0][0]
-    if not repeated and not failing:
-        return read, first_rowid, 0
+    read, first_rowid, key_hashes = con.execute(
+        f"SELECT count(*), coalesce(min(rowid), 0), count(DISTINCT hash({', '.join(keys)})) "
+        "FROM _delivery d").fetchall()[0]
+    if key_hashes == read:
+        return read, first_rowid, _Repeats()
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _repeated_keys AS
+        SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))},
+               max(d.rowid) AS _keep
+        FROM _delivery d GROUP BY ALL HAVING count(*) > 1""")
+    if not con.execute("SELECT count(*) FROM _repeated_keys").fetchall()[0][0]:
+        return read, first_rowid, _Repeats()
+    return read, first_rowid, _Repeats(
+        "LEFT JOIN _repeated_keys r ON " + " AND ".join(
+            f"{k} = r._k{i}" for i, k in enumerate(keys)),
+        "(r._keep IS NOT NULL AND d.rowid <> r._keep)")
+
+
+def _set_aside_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
+                      layout: _Layout, repeats: _Repeats) -> int:
+    """Write _broken: the row id and reason of every row of _delivery that did not go
+    to raw (the complement of the raw insert's condition). Returns their number."""
     rules = [r for col in contract.columns for r in _rules(col, layout.text[col.name])]
-    broken, join = f"NOT ({passes})", ""
-    if repeated:
-        superseded = "(r._keep IS NOT NULL AND d.rowid <> r._keep)"
-        rules.append((superseded, "duplicate key in file: a later row of the same key wins"))
-        broken = f"{broken} OR {superseded}"
-        join = "LEFT JOIN _repeated_keys r ON " + " AND ".join(
-            f"{k} = r._k{i}" for i, k in enumerate(keys))
+    if repeats.join:
+        rules.append((repeats.superseded,
+                      "duplicate key in file: a later row of the same key wins"))
     reason = "concat_ws('; ', " + ", ".join(
         f"CASE WHEN {cond} THEN '{msg}' END" for cond, msg in rules) + ")"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _broken AS
-        SELECT d.rowid AS _rid, {reason} AS _reason FROM _delivery d {join}
-        WHERE {broken}""")
+        SELECT d.rowid AS _rid, {reason} AS _reason FROM _delivery d {repeats.join}
+        WHERE ({_passes_all(contract, layout)}) IS NOT TRUE OR {repeats.superseded}""")
     count, unexplained = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE coalesce(_reason, '') = '') "
         "FROM _broken").fetchall()[0]
     if unexplained:
         raise RuntimeError(f"{contract.extract}: {unexplained} rows fail the contract "
                            "check without a reason")
-    return read, first_rowid, count
+    return count
 
 
 # --- ledger ----------------------------------------------------------------------------
@@ -551,7 +560,7 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
         _stage(con, source, path)  # an unreadable file says so first
         raise
     _stage(con, source, path)
-    read, first_rowid, bad = _flag_broken(con, contract, layout)
+    read, first_rowid, repeats = _count_rows_and_repeats(con, contract, layout)
     raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
     extras = [name for _, name in layout.extras]
     if extras:
@@ -571,11 +580,14 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
     passed = [sql for sql, _ in layout.extras]
     lineage_values = f"?, ?, d.rowid - {int(first_rowid)} + 1, ?, ?"
     params = [rel_path, sha, loaded_at, seq]
+    # The contract is checked as the good rows are written: the broken ones (usually
+    # none) are looked at again only when the insert fell short of the rows read.
     good = con.execute(
         f"INSERT INTO {raw} ({target_cols}) SELECT {', '.join(typed + passed)}, "
-        f"{lineage_values} FROM _delivery d"
-        + (" ANTI JOIN _broken b ON d.rowid = b._rid" if bad else ""),
+        f"{lineage_values} FROM _delivery d {repeats.join} "
+        f"WHERE ({_passes_all(contract, layout)}) AND NOT {repeats.superseded}",
         params).fetchall()[0][0]
+    bad = _set_aside_broken(con, contract, layout, repeats) if good < read else 0
     if bad:
         quarantined = con.execute(
             f"INSERT INTO {quarantine} ({target_cols}, _reason) SELECT "
