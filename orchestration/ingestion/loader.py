@@ -1,10 +1,11 @@
 """Load landing-zone deliveries into raw.<extract>, exactly once, atomically.
 
-DuckDB reads each file natively (CSV, gzip, Parquet) into a text table; one scan of it
-checks every row against the contract and only the rows that break it are kept aside,
-with their reason; the good rows are typed straight from the text into raw.<extract>,
-the others go to quarantine.<extract>, the file to meta.ingest_ledger — all in one
-transaction, so a kill at any moment leaves either the whole file or none of it.
+DuckDB reads each file natively (CSV, gzip, Parquet) into a text table; one insert
+checks every row against the contract and types the good ones straight into
+raw.<extract>; only when it falls short of the rows read are the others looked at again
+and written to quarantine.<extract> with their reason; the file goes to
+meta.ingest_ledger — all in one transaction, so a kill at any moment leaves either the
+whole file or none of it.
 """
 
 from __future__ import annotations
@@ -327,12 +328,12 @@ def _loaded(col: Column, text: str) -> str:
     return _typed(col, text)
 
 
-def _sql_list(values) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_list(values) -> str:
+    return "(" + ", ".join(map(_sql_text, values)) + ")"
 
 
 def _one_of(expr: str, values) -> str:
