@@ -61,6 +61,8 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     results = _run_out_of_date(defs, dagster_instance, settings, execute)
     success = all(r.success for r in results)
     summary = build_summary(settings, since, dbt_project().manifest_path)
+    summary.built = sorted({e.asset_key.to_user_string() for r in results
+                            for e in r.get_asset_materialization_events()})
     if not success:
         summary.failures = [_failure_line(e) for r in results for e in r.all_events
                             if e.is_step_failure]

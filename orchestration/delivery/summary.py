@@ -21,6 +21,7 @@ class Summary:
     empty_marts: dict[str, list[str]]       # mart -> the missing extracts upstream of it
     kpis: dict[str, object]
     failures: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)  # assets materialized (stale or missing)
 
     def as_dict(self) -> dict:
         return {
@@ -31,6 +32,7 @@ class Summary:
             "empty_marts": self.empty_marts,
             "kpis": self.kpis,
             "failures": self.failures,
+            "built": self.built,
         }
 
 
@@ -133,6 +135,8 @@ def render(summary: Summary, settings: Settings, seconds: float) -> str:
                    f"{sum(r[3] for r in summary.loaded):>13,}")
     else:
         out.append("No new files: nothing loaded.")
+    out.append(f"Built {len(summary.built)} stale or missing assets." if summary.built
+               else "Everything was up to date: nothing rebuilt.")
     for path, error in summary.rejected:
         out.append(f"rejected {path}: {error}")
     if summary.missing_extracts:

@@ -1,5 +1,6 @@
 """The forecast assets on the session's tiny company (`built`: two core runs on the same
-files): snapshots by cutoff, idempotency, the checks, the monthly reconciliation, and
+files; the second builds nothing, so a copy materializes the forecast once more):
+snapshots by cutoff, idempotency, the checks, the monthly reconciliation, and
 demand_history against the delivered order lines."""
 
 from __future__ import annotations
@@ -25,10 +26,27 @@ def _cutoff(built) -> date:
     return as_of - timedelta(days=as_of.weekday() + 7)   # Monday of the week before
 
 
-def _materializations(built, key: dg.AssetKey) -> list:
-    instance = dg.DagsterInstance.from_config(str(built.settings.data_dir / "dagster_home"))
+def _materializations(settings, key: dg.AssetKey) -> list:
+    instance = dg.DagsterInstance.from_config(str(settings.data_dir / "dagster_home"))
     records = instance.fetch_materializations(key, limit=10).records
     return [r.asset_materialization.metadata for r in reversed(records)]
+
+
+@pytest.fixture(scope="module")
+def forecast_again(built, session_env, tmp_path_factory):
+    """A copy of the session's company whose forecast asset is materialized once more on
+    the same history (what the daily schedule's full run does)."""
+    from orchestration.definitions import defs
+    from orchestration.defs.forecast import demand_forecast
+    from orchestration.instance import instance
+    from tests.conftest import copy_of_built
+
+    settings = copy_of_built(built, session_env, tmp_path_factory, "forecast_again")
+    result = defs.resolve_job_def("core").execute_in_process(
+        instance=instance(settings), asset_selection=list(demand_forecast.keys),
+        raise_on_error=False)
+    assert result.success
+    return settings
 
 
 def test_a_fresh_install_forecasts_the_cutoff_and_the_13_weeks_before(built, warehouse):
@@ -49,25 +67,28 @@ def test_a_fresh_install_forecasts_the_cutoff_and_the_13_weeks_before(built, war
         "SELECT week FROM marts.demand_history").fetchall()) == cutoff
 
 
-def test_a_second_run_adds_no_snapshot_and_changes_none(built, warehouse):
-    first, second = _materializations(built, WEEKLY_KEY)[-2:]
+def test_a_second_run_adds_no_snapshot_and_changes_none(built, forecast_again):
+    assert WEEKLY_KEY.to_user_string() not in built.second.summary.built
+    first, second = _materializations(forecast_again, WEEKLY_KEY)[-2:]
     assert len(first["cutoffs_written"].value) == 14 and first["cutoffs_kept"].value == []
     assert second["cutoffs_written"].value == [] and \
         second["cutoffs_kept"].value == [str(_cutoff(built))]
     # one write, in the first run: every row still carries its timestamp
+    warehouse = duckdb.connect(str(forecast_again.warehouse), read_only=True)
     for table in ("demand_forecast", "demand_forecast_monthly"):
         stamps = warehouse.execute(
             f"SELECT count(DISTINCT created_at), count(DISTINCT history_digest), "
             f"count(DISTINCT cutoff) FROM forecast.{table}").fetchall()[0]
         assert stamps == (1, 14, 14), table
+    warehouse.close()
     assert built.checksums_first["forecast_accuracy"] == \
         built.checksums_second["forecast_accuracy"]
 
 
-def test_the_forecast_checks_pass(built, warehouse):
+def test_the_forecast_checks_pass(built, warehouse, forecast_again):
     results = run_checks(warehouse, _cutoff(built))
     assert [(r.check.name, r.example) for r in results if not r.passed] == []
-    instance = dg.DagsterInstance.from_config(str(built.settings.data_dir / "dagster_home"))
+    instance = dg.DagsterInstance.from_config(str(forecast_again.data_dir / "dagster_home"))
     for check in CHECKS:
         key = dg.AssetCheckKey(MONTHLY_KEY if check.table == MONTHLY else WEEKLY_KEY,
                                check.name)
@@ -163,11 +184,11 @@ def test_the_snapshot_publishes_the_forecasts(built, warehouse):
 
 
 def test_the_forecast_asset_reports_models_cutoffs_and_plots(built):
-    meta = _materializations(built, WEEKLY_KEY)[-1]
+    meta = _materializations(built.settings, WEEKLY_KEY)[-1]
     assert meta["cutoff"].value == str(_cutoff(built))
     assert meta["series"].value > 0 and meta["snapshots_total"].value == 14
     assert "| demand_class | model | series |" in meta["models_by_demand_class"].value
     assert meta["forecast_plots"].value.count("data:image/png;base64,") >= 1
     assert "total" in meta["wall_seconds"].value
-    monthly = _materializations(built, MONTHLY_KEY)[-1]
+    monthly = _materializations(built.settings, MONTHLY_KEY)[-1]
     assert monthly["family_sites"].value > 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.ingestion.landing import new_deliveries
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import copy_of_built, mart_checksums
 
@@ -54,9 +55,15 @@ def test_an_appended_day_builds_incrementally_to_the_full_refresh_result(
 
     appended = simulator.append(settings.landing_dir, settings.truth_dir, days=1)
     assert appended["as_of"] > built.generated["as_of"]
+    delivered = set(new_deliveries(settings.landing_dir, settings.published))
     second = run_core(session_env(data_dir), simulate=False, log_level="WARNING")
     assert second.success, second.summary.failures
     assert second.summary.loaded, "the appended day brought new files"
+    # only the extracts with new files are ingested again; what reads them is rebuilt
+    ingested = {key.split("/")[1] for key in second.summary.built if key.startswith("raw/")}
+    assert ingested == delivered
+    assert {row[0] for row in second.summary.loaded} <= ingested
+    assert {"marts/fct_inventory_daily", "published/warehouse"} <= set(second.summary.built)
     after = _states(settings.warehouse)
     for table in after:
         # same logic and settings: the run took the incremental path, up to the new files
