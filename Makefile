@@ -31,8 +31,10 @@ run: setup
 ui: setup
 	$(TOWER) ui
 
+# Two processes (the machine has 2 cores): most of a pipeline test is waiting on dbt,
+# Dagster's event log or the UI; tests/conftest.py keeps the session's company in one.
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: setup
 	$(PY) -m bench --tier $(or $(TIER),demo)

@@ -123,7 +123,17 @@ USER_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 def pytest_sessionstart(session):
-    session.config._user_data_fingerprint = _data_fingerprint(USER_DATA_DIR)
+    if not hasattr(session.config, "workerinput"):    # once, in the controlling process
+        session.config._user_data_fingerprint = _data_fingerprint(USER_DATA_DIR)
+
+
+# --- two test processes (make test: pytest -n 2 --dist loadgroup) ----------------------
+# Every test that reads the session's company runs in one process, so it is built once;
+# the other tests keep their module together (module fixtures are built once too).
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = "session_company" if "built" in item.fixturenames else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_sessionfinish(session, exitstatus):
