@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import dagster as dg
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContext
+from dagster._core.storage.event_log.base import AssetRecord
 
 OUT_OF_DATE = (StaleStatus.STALE, StaleStatus.MISSING)
 
@@ -43,8 +44,11 @@ def out_of_date(defs: dg.Definitions, instance: dg.DagsterInstance,
     """The keys whose latest materialization (of `partition_key`, for partitioned
     assets) is missing, has an older code version, or was built from other versions
     of its parents than their latest."""
-    resolver = CachingStaleStatusResolver(instance, defs.resolve_asset_graph(),
-                                          _Lookups(instance))
+    graph = defs.resolve_asset_graph()
+    lookups = _Lookups(instance)
+    # one query for every asset's record, not one per asset as the resolver asks
+    AssetRecord.prepare(lookups, list(graph.get_all_asset_keys()))
+    resolver = CachingStaleStatusResolver(instance, graph, lookups)
     return {key for key in keys
             if resolver.get_status(key, partition_key) in OUT_OF_DATE}
 
