@@ -78,7 +78,7 @@ def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> lis
     changed. With nothing new in the landing zone no run builds anything."""
     import dagster as dg
 
-    from .defs.ingest import ingest_assets
+    from .definitions import INGEST_KEYS
     from .stale import out_of_date, with_downstream
 
     results = [execute("observe_landing")]
@@ -88,7 +88,7 @@ def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> lis
     # the snapshot and what reads it (the docs site) wait for the monthly runs
     last = with_downstream(defs, [dg.AssetKey(["published", "warehouse"])], everything)
     core = everything - last
-    ingest = {key for a in ingest_assets for key in a.keys}
+    ingest = set(INGEST_KEYS.values())
     stale_ingest = out_of_date(defs, dagster_instance, ingest)
     if stale_ingest:
         results.append(execute("core", asset_selection=sorted(stale_ingest)))

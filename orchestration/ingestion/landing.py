@@ -15,11 +15,7 @@ from pathlib import Path
 import duckdb
 
 from .contracts import load_contracts
-from .loader import list_deliveries
-
-# Names a source system uses while it is still writing a delivery (the loader leaves
-# them pending too).
-_IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
+from .loader import IN_FLIGHT_SUFFIXES, list_deliveries
 
 
 def ledger_files(published: Path) -> set[tuple[str, int]]:
@@ -49,7 +45,7 @@ def new_deliveries(landing_dir: Path, published: Path) -> dict[str, list[str]]:
     for extract in load_contracts():
         for path in list_deliveries(landing_dir, extract):
             name = path.name
-            if name.startswith(".") or name.endswith(_IN_PROGRESS_SUFFIXES):
+            if name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES):
                 continue
             try:
                 size = path.stat().st_size
