@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 TOWER := $(VENV)/bin/tower
 UV := .tools/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/packages -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/packages.yml
 MANIFEST := dbt_project/target/manifest.json
 
 .PHONY: run test ui setup bench clean-data

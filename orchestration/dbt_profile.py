@@ -59,17 +59,36 @@ def profiles_dir(settings: Settings, folder: Path | None = None) -> Path:
     return folder
 
 
+def missing_packages() -> list[str]:
+    """The local packages of dbt_project/packages.yml that dbt_packages/ does not link
+    to (a fresh clone, or a checkout that moved)."""
+    listed = yaml.safe_load((DBT_PROJECT_DIR / "packages.yml").read_text())["packages"]
+    missing = []
+    for package in listed:
+        source = (DBT_PROJECT_DIR / package["local"]).resolve()
+        name = yaml.safe_load((source / "dbt_project.yml").read_text())["name"]
+        installed = DBT_PROJECT_DIR / "dbt_packages" / name
+        if not installed.exists() or installed.resolve() != source:
+            missing.append(name)
+    return missing
+
+
 def prepare_manifest(settings: Settings, quiet: bool = True) -> int:
-    """`dbt parse` into dbt_project/target: the manifest the definitions load, parsed
+    """`dbt deps` when a local package is not linked yet (offline: local packages only),
+    then `dbt parse` into dbt_project/target: the manifest the definitions load, parsed
     with the profile of these settings so the dbt steps' partial parse starts valid.
     Parsing opens no warehouse, so nothing is written to the data dir."""
     with tempfile.TemporaryDirectory(prefix="ct-dbt-profile-") as tmp:
-        cmd = [dbt_executable(), "parse",
-               "--profiles-dir", str(profiles_dir(settings, Path(tmp))),
-               "--project-dir", str(DBT_PROJECT_DIR)]
-        if quiet:
-            cmd.insert(1, "--quiet")
-        return subprocess.run(cmd, cwd=DBT_PROJECT_DIR).returncode
+        common = ["--profiles-dir", str(profiles_dir(settings, Path(tmp))),
+                  "--project-dir", str(DBT_PROJECT_DIR)]
+        steps = [["deps"]] if missing_packages() else []
+        steps.append(["parse"])
+        for step in steps:
+            cmd = [dbt_executable(), *(["--quiet"] if quiet else []), *step, *common]
+            code = subprocess.run(cmd, cwd=DBT_PROJECT_DIR).returncode
+            if code != 0:
+                return code
+        return 0
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"

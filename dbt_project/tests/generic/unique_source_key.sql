@@ -6,5 +6,5 @@
 {% test unique_source_key(model, extract=none) %}
     {%- set extract = extract or (model.identifier | replace('stg_', '', 1)) -%}
     {%- set key_columns = raw_source_meta(extract)['key'] -%}
-    {{ unique_combination_of_columns_sql(model, key_columns) }}
+    {{ ct_tests.unique_combination_of_columns_sql(model, key_columns) }}
 {% endtest %}

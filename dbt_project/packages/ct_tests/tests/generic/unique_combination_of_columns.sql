@@ -3,5 +3,5 @@
     it. Fails with one row per offending combination.
 #}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
-    {{ unique_combination_of_columns_sql(model, combination_of_columns) }}
+    {{ ct_tests.unique_combination_of_columns_sql(model, combination_of_columns) }}
 {% endtest %}
