@@ -71,8 +71,12 @@ def contract_keys(models_dir: Path = FINANCE_MODELS_DIR) -> dict[str, list[str]]
     for path in sorted(models_dir.glob("*.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
             for test in model.get("data_tests") or []:
-                if isinstance(test, dict) and "unique_combination_of_columns" in test:
-                    spec = test["unique_combination_of_columns"]
+                # the test by its name, bare or from a package (ct_tests.<name>)
+                name = next((n for n in test if n.split(".")[-1] ==
+                             "unique_combination_of_columns"), None) \
+                    if isinstance(test, dict) else None
+                if name is not None:
+                    spec = test[name]
                     args = spec.get("arguments", spec)
                     keys[model["name"]] = list(args["combination_of_columns"])
     return keys
