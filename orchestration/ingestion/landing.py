@@ -2,9 +2,10 @@
 
 The sensor never opens the live warehouse (a run may hold its lock): it compares the
 landing zone with the ingest ledger of the published snapshot, which every publish
-copies. A file counts as known once the ledger holds its path with the same size,
-whatever its status (loaded, rejected, skipped as a duplicate); a file still being
-written keeps changing size, and names a writer uses while writing are left alone.
+copies. A file (in an extract's folder or any folder below it) counts as known once the ledger
+holds its path with the same size, whatever its status (loaded, rejected, skipped as a
+duplicate); a file still being written keeps changing size, and names a writer uses
+while writing are left alone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from .contracts import load_contracts
-from .loader import IN_FLIGHT_SUFFIXES, list_deliveries
+from .loader import in_flight, list_deliveries, name_problem
 
 
 def ledger_files(published: Path) -> set[tuple[str, int]]:
@@ -44,15 +45,16 @@ def new_deliveries(landing_dir: Path, published: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for extract in load_contracts():
         for path in list_deliveries(landing_dir, extract):
-            name = path.name
-            if name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES):
-                continue
-            try:
-                size = path.stat().st_size
-            except OSError:
-                continue
             rel = path.relative_to(landing_dir).as_posix()
-            if (rel, size) not in known:
+            if in_flight(rel) and not name_problem(rel):
+                continue
+            sizes = set()
+            try:
+                sizes.add(path.lstat().st_size)
+                sizes.add(path.stat().st_size)
+            except OSError:
+                pass  # a link to nothing: known by the size of the link itself
+            if not sizes or not any((rel, size) in known for size in sizes):
                 out.setdefault(extract, []).append(rel)
     return out
 

@@ -5,7 +5,12 @@ checks every row against the contract and types the good ones straight into
 raw.<extract>; only when it falls short of the rows read are the others looked at again
 and written to quarantine.<extract> with their reason; the file goes to
 meta.ingest_ledger — all in one transaction, so a kill at any moment leaves either the
-whole file or none of it.
+whole file or none of it. A file the contract cannot read at all is rejected whole with
+a one-line reason in the ledger; docs/extracts.md lists every case.
+
+No value from a delivery is ever part of SQL text: files are read by DuckDB itself (their
+path a parameter), header names only select contract columns by position, and an extra
+column's name is sanitised (_extra_name) and quoted (tests/reliability checks both).
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ FORMATS = {".csv": "csv", ".gz": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".filepart")
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]*$")
+# Letters (any script), digits, '.', '_', '-' and space; starting with a letter or digit.
+_SAFE_NAME = re.compile(r"^[^\W_][\w. -]*$")
 
 
 class RejectedFile(Exception):
@@ -116,24 +122,55 @@ def sha256_of(path: Path) -> str:
 # --- listing ---------------------------------------------------------------------------
 
 def list_deliveries(landing_dir: Path, extract: str) -> list[Path]:
-    """Files of one extract, oldest name first (names carry the delivery date)."""
+    """Files of one extract, in its folder and in any folder below it
+    (`<extract>/2026/11/...`), by relative path: names carry the delivery date. A link to
+    a folder is listed, not followed (ingesting it refuses it with a reason)."""
     folder = landing_dir / extract
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if not p.is_dir())
+    found = []
+    for root, dirs, files in os.walk(folder):
+        found.extend(Path(root, d) for d in dirs if os.path.islink(os.path.join(root, d)))
+        found.extend(Path(root, f) for f in files)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def _check_path(landing_dir: Path, path: Path) -> None:
-    name = path.name
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name) or ".." in name:
-        raise RejectedFile(f"{name!r}: file name has control characters or '..'")
-    if not _SAFE_NAME.match(name):
-        raise RejectedFile(f"{name!r}: file name has characters a delivery may not use")
+def in_flight(rel_path: str) -> bool:
+    """A name a writer uses while the file is still being written: a temporary suffix, or
+    a name (of the file or a folder above it) starting with '.'."""
+    parts = rel_path.split("/")
+    return any(p.startswith(".") for p in parts) or \
+        parts[-1].lower().endswith(IN_FLIGHT_SUFFIXES)
+
+
+def name_problem(rel_path: str) -> str | None:
+    """What makes a name one that could lead anywhere else (control characters, a path
+    separator, '..' in the name of the file or of a folder below the extract's); None
+    for a plain name."""
+    for part in rel_path.split("/")[1:]:
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in part):
+            return "file name has control characters"
+        if "\\" in part:
+            return "file name has a path separator"
+        if ".." in part:
+            return "file name has '..'"
+    return None
+
+
+def _check_path(landing_dir: Path, path: Path, rel_path: str) -> None:
+    """Refuse a name with other characters than a delivery uses, and anything that leads
+    out of the landing zone."""
+    for part in rel_path.split("/")[1:]:
+        if not _SAFE_NAME.match(part):
+            raise RejectedFile(f"{rel_path!r}: file name has characters a delivery may not "
+                               "use (letters, digits, '.', '_', '-', space)")
     resolved = path.resolve()
     if not resolved.is_relative_to(landing_dir.resolve()):
-        raise RejectedFile(f"{name}: links outside the landing zone ({resolved})")
+        raise RejectedFile(f"{rel_path}: links outside the landing zone ({resolved})")
+    if path.is_symlink() and resolved.is_dir():
+        raise RejectedFile(f"{rel_path}: a link to a folder is not followed")
     if not resolved.is_file():
-        raise RejectedFile(f"{name}: not a regular file")
+        raise RejectedFile(f"{rel_path}: not a regular file")
 
 
 def file_format(path: Path) -> str:
@@ -150,18 +187,48 @@ def file_format(path: Path) -> str:
 
 # --- reading a delivery into a text table --------------------------------------------
 
+# A read error that is the machine's, not the file's: the run fails and the next one
+# reads the file again, instead of refusing a good delivery for ever.
+_MACHINE_TROUBLE = re.compile(r"no space left|permission denied|read-only file system|"
+                              r"could not write|out of memory|could not allocate", re.I)
+# DuckDB reads a CSV in buffers of this size: a few of them fit in a small memory limit,
+# so a delivery far larger than memory streams through.
+_CSV_BUFFER_BYTES = 8 << 20
+_XLSX_CHUNK_ROWS = 50_000
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def _open_text_head(path: Path) -> bytes:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
             return fh.read(1 << 16)
     except (OSError, EOFError) as exc:
-        raise RejectedFile(f"{path.name}: cannot be read ({exc})") from exc
+        raise RejectedFile(f"{path.name}: cannot be read ({_one_line(exc)})") from exc
 
 
-def _csv_encoding(head: bytes) -> str:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+def _csv_encoding(path: Path, head: bytes) -> str:
+    """utf-8, latin-1, utf-16-le or utf-16-be, from the first 64 KiB: a BOM, else UTF-16's
+    NUL bytes on one side of every pair of ASCII characters, else valid UTF-8, else
+    Latin-1. NUL bytes in any other pattern are not text."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise RejectedFile(f"{path.name}: UTF-32 text is not read (deliver UTF-8)")
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    if b"\0" in head:
+        pairs = len(head) // 2
+        even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
+        if odd >= pairs / 2 and even <= pairs / 100:
+            return "utf-16-le"
+        if even >= pairs / 2 and odd <= pairs / 100:
+            return "utf-16-be"
+        raise RejectedFile(f"{path.name}: not text in a known encoding (NUL bytes that are "
+                           "neither UTF-8 nor UTF-16; deliver UTF-8)")
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -173,7 +240,8 @@ def _csv_encoding(head: bytes) -> str:
 
 
 def _csv_header(path: Path, head: bytes, encoding: str) -> list[str]:
-    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    usable = head[: len(head) // 2 * 2] if encoding.startswith("utf-16") else head
+    text = usable.decode(encoding, errors="replace").lstrip("\ufeff")
     first = next(csv.reader(io.StringIO(text)), None)
     if not first:
         raise RejectedFile(f"{path.name}: empty file (no header row)")
@@ -200,6 +268,31 @@ class _Source:
     relation: str
     params: list
     unreadable: str  # what a read error means, for the rejection message
+    scratch: Path | None = None  # a transcoded copy, removed once read
+
+
+def _utf16_as_utf8(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a UTF-16 delivery, decoded a block at a time (DuckDB reads UTF-8;
+    its own UTF-16 reader takes little-endian only)."""
+    import tempfile
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    handle, name = tempfile.mkstemp(prefix="ct-utf16-", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with opener(path, "rb") as src, os.fdopen(handle, "wb") as out:
+            first = True
+            for block in iter(lambda: src.read(1 << 20), b""):
+                text = decoder.decode(block)
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                out.write(text.encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        os.unlink(name)
+        raise RejectedFile(f"{path.name}: not valid {encoding.upper()} text "
+                           f"({_one_line(exc)})") from exc
+    return Path(name)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
@@ -208,28 +301,70 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     head = _open_text_head(path)
     if not head.strip():
         raise RejectedFile(f"{path.name}: empty file")
-    encoding = _csv_encoding(head)
+    encoding = _csv_encoding(path, head)
     header = _normalise_header(path, _csv_header(path, head, encoding))
+    scratch = _utf16_as_utf8(path, encoding) if encoding.startswith("utf-16") else None
     columns = "{" + ", ".join(f"'{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     return _Source(
         header,
         f"""read_csv(?, header = true, delim = ',', quote = '"', escape = '"',
             columns = {columns}, encoding = ?, strict_mode = true, null_padding = false,
-            auto_detect = false)""",
-        [str(path), encoding], "not a valid CSV delivery")
+            auto_detect = false, buffer_size = {_CSV_BUFFER_BYTES})""",
+        [str(scratch or path), "utf-8" if scratch else encoding],
+        "not a valid CSV delivery", scratch)
+
+
+_CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_PROBLEMS = (
+    (re.compile(r"unterminated quote"), "a quoted value is never closed"),
+    (re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"),
+     "{0} columns expected, {1} found"),
+    (re.compile(r"Invalid unicode"), "not UTF-8 (deliver one encoding for the whole file)"),
+    (re.compile(r"Maximum line size"), "a line longer than the reader takes"),
+)
+
+
+def _read_error(path: Path, source: _Source, exc: duckdb.Error) -> RejectedFile:
+    """The one-line rejection for a read DuckDB refused: the line of the file and what is
+    wrong with it when DuckDB says so."""
+    text = str(exc)
+    at = _CSV_ERROR_LINE.search(text)
+    if at:
+        for pattern, wording in _CSV_PROBLEMS:
+            found = pattern.search(text)
+            if found:
+                return RejectedFile(f"{path.name}: {source.unreadable} at line {at[1]}: "
+                                    f"{wording.format(*found.groups())}")
+        return RejectedFile(f"{path.name}: {source.unreadable} at line {at[1]}")
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return RejectedFile(f"{path.name}: {source.unreadable} ({_one_line(first_line)})")
+
+
+def _machine_trouble(exc: BaseException) -> bool:
+    return isinstance(exc, (duckdb.OutOfMemoryException, duckdb.InterruptException)) or \
+        bool(_MACHINE_TROUBLE.search(str(exc)))
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    """Parquet types are not trusted: every value is read as text and checked against the
+    contract like a CSV's, so a column of the wrong type quarantines what does not parse."""
     unreadable = "not a readable Parquet file"
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL "
-            "OR num_children = 0", [str(path)]).fetchall()]
+        described = con.execute("SELECT column_name, column_type FROM "
+                                "(DESCRIBE SELECT * FROM read_parquet(?))",
+                                [str(path)]).fetchall()
     except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RejectedFile(f"{path.name}: {unreadable} ({first_line})") from exc
-    header = _normalise_header(path, names)
-    select = ", ".join(f"CAST({quote(n)} AS VARCHAR) AS \"{i}\"" for i, n in enumerate(names))
+        if _machine_trouble(exc):
+            raise
+        raise _read_error(path, _Source([], "", [], unreadable), exc) from exc
+    nested = [(n, t) for n, t in described if t.endswith("]") or
+              t.split("(")[0] in ("STRUCT", "MAP", "UNION")]
+    if nested:
+        raise RejectedFile(f"{path.name}: column {nested[0][0]!r} is nested "
+                           f"({nested[0][1]}); deliver flat columns")
+    header = _normalise_header(path, [n for n, _ in described])
+    # Columns by position (#1, #2, ...): a name from the file never enters the SQL.
+    select = ", ".join(f'CAST(#{i + 1} AS VARCHAR) AS "{i}"' for i in range(len(header)))
     return _Source(header, f"(SELECT {select} FROM read_parquet(?))", [str(path)],
                    unreadable)
 
@@ -245,39 +380,111 @@ def _xlsx_text(value) -> str | None:
     return str(value)
 
 
+def _sheet_parser(sheet, book):
+    """openpyxl's streaming parser of one sheet, noting every formula saved without its
+    value (a workbook written by a program that never calculated it)."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class _Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                self.unsaved_formulas.append(element.get("r") or
+                                             f"row {cell['row']} column {cell['column']}")
+            return cell
+
+    source = sheet._get_source()
+    parser = _Parser(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                     date_formats=book._date_formats,
+                     timedelta_formats=book._timedelta_formats)
+    parser.unsaved_formulas = []
+    return source, parser
+
+
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    """The first sheet: its first non-empty row is the header, empty rows are skipped, a
+    formula gives the value Excel saved with it, a merged cell's value fills every cell
+    of the range. Read a chunk of rows at a time into the temp table _sheet."""
     import openpyxl
     import pyarrow as pa
+    from openpyxl.utils import get_column_letter
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise RejectedFile(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+        raise RejectedFile(f"{path.name}: not a readable XLSX workbook "
+                           f"({_one_line(exc)})") from exc
     try:
         if not book.worksheets:
             raise RejectedFile(f"{path.name}: workbook has no sheet")
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        first = next(rows, None)
-        if not first or all(v is None for v in first):
-            raise RejectedFile(f"{path.name}: first sheet is empty (no header row)")
-        while first and first[-1] is None:
-            first = first[:-1]
-        header = _normalise_header(path, [str(v) if v is not None else "" for v in first])
-        data: list[list[str | None]] = [[] for _ in header]
-        for row in rows:
-            if all(v is None for v in row):
-                continue
-            for i in range(len(header)):
-                data[i].append(_xlsx_text(row[i]) if i < len(row) else None)
+        source, parser = _sheet_parser(book.worksheets[0], book)
+        try:
+            header, header_row, chunk, width = None, 0, [], 0
+
+            def flush():
+                columns = {"_line": pa.array([r[0] for r in chunk], pa.int64())}
+                columns.update({str(i): pa.array([r[1][i] for r in chunk], pa.string())
+                                for i in range(width)})
+                con.register("_xlsx_rows", pa.table(columns))
+                try:
+                    con.execute("INSERT INTO _sheet SELECT * FROM _xlsx_rows")
+                finally:
+                    con.unregister("_xlsx_rows")
+                chunk.clear()
+
+            for line, cells in parser.parse():
+                values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
+                if not values:
+                    continue
+                if header is None:
+                    width = max(values)
+                    header = _normalise_header(path, [
+                        str(values[i]) if i in values else "" for i in range(1, width + 1)])
+                    header_row = line
+                    con.execute("CREATE OR REPLACE TEMP TABLE _sheet (_line BIGINT, " +
+                                ", ".join(f'"{i}" VARCHAR' for i in range(width)) + ")")
+                    continue
+                beyond = max(values)
+                if beyond > width:
+                    raise RejectedFile(f"{path.name}: cell {get_column_letter(beyond)}{line} "
+                                       "has a value but its column has no header")
+                chunk.append((line, [_xlsx_text(values.get(i + 1)) for i in range(width)]))
+                if len(chunk) >= _XLSX_CHUNK_ROWS:
+                    flush()
+            if header is None:
+                raise RejectedFile(f"{path.name}: first sheet is empty (no header row)")
+            if chunk:
+                flush()
+        finally:
+            source.close()
+        if parser.unsaved_formulas:
+            first, more = parser.unsaved_formulas[0], len(parser.unsaved_formulas) - 1
+            raise RejectedFile(
+                f"{path.name}: cell {first} holds a formula saved without its value"
+                + (f" (and {more} more)" if more else "")
+                + "; open and save the workbook in Excel, or deliver values")
+        for merged in (parser.merged_cells.mergeCell if parser.merged_cells else []):
+            _fill_merged(con, merged.ref, header_row, width)
     finally:
         book.close()
-    table = pa.table({str(i): pa.array(col, pa.string()) for i, col in enumerate(data)})
-    con.register("_xlsx_rows", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _sheet AS SELECT * FROM _xlsx_rows")
-    finally:
-        con.unregister("_xlsx_rows")
-    return _Source(header, "_sheet", [], "not a readable XLSX workbook")
+    columns = ", ".join(f'"{i}"' for i in range(width))
+    return _Source(header, f"(SELECT {columns} FROM _sheet)", [],
+                   "not a readable XLSX workbook")
+
+
+def _fill_merged(con: duckdb.DuckDBPyConnection, ref: str, header_row: int,
+                 width: int) -> None:
+    """Give every cell of a merged range below the header the value of its top-left cell,
+    as the sheet shows it."""
+    from openpyxl.utils import range_boundaries
+
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    if min_row <= header_row or min_col > width:
+        return
+    for col in range(min_col, min(max_col, width) + 1):
+        con.execute(f'UPDATE _sheet SET "{col - 1}" = (SELECT "{min_col - 1}" FROM _sheet '
+                    "WHERE _line = ?) WHERE _line BETWEEN ? AND ?",
+                    [min_row, min_row, max_row])
 
 
 def _stage(con: duckdb.DuckDBPyConnection, source: _Source, path: Path) -> None:
@@ -288,8 +495,9 @@ def _stage(con: duckdb.DuckDBPyConnection, source: _Source, path: Path) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery AS "
                     f"SELECT * FROM {source.relation}", source.params)
     except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise RejectedFile(f"{path.name}: {source.unreadable} ({first_line})") from exc
+        if _machine_trouble(exc):
+            raise
+        raise _read_error(path, source, exc) from exc
 
 
 READERS = {"csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx}
@@ -313,6 +521,11 @@ def _typed(col: Column, text: str) -> str:
         return f"upper(trim({text}))"
     if col.type == "text":
         return text
+    if col.type == "integer":
+        # A cast to BIGINT rounds '12.7' to 13: only a whole number is an integer.
+        number = (f"coalesce(TRY_CAST({text} AS DECIMAL(38, 10)), "
+                  f"TRY_CAST(trim({text}) AS DECIMAL(38, 10)))")
+        return f"TRY_CAST(CASE WHEN {number} = trunc({number}) THEN {number} END AS BIGINT)"
     return (f"coalesce(TRY_CAST({text} AS {col.sql_type}), "
             f"TRY_CAST(trim({text}) AS {col.sql_type}))")
 
@@ -499,7 +712,7 @@ def _set_aside_broken(con: duckdb.DuckDBPyConnection, contract: Contract,
         rules.append((repeats.superseded,
                       "duplicate key in file: a later row of the same key wins"))
     reason = "concat_ws('; ', " + ", ".join(
-        f"CASE WHEN {cond} THEN '{msg}' END" for cond, msg in rules) + ")"
+        f"CASE WHEN {cond} THEN {_sql_text(msg)} END" for cond, msg in rules) + ")"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _broken AS
         SELECT d.rowid AS _rid, {reason} AS _reason FROM _delivery d {repeats.join}
@@ -556,11 +769,16 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
                seq: int) -> FileResult:
     source = READERS[file_format(path)](con, path)
     try:
-        layout = _layout(contract, source.header, path)
-    except RejectedFile:
-        _stage(con, source, path)  # an unreadable file says so first
-        raise
-    _stage(con, source, path)
+        try:
+            layout = _layout(contract, source.header, path)
+        except RejectedFile:
+            if len(source.header) > 1:  # an unreadable file says so first, unless the
+                _stage(con, source, path)  # header says it is the delimiter
+            raise
+        _stage(con, source, path)
+    finally:
+        if source.scratch:
+            source.scratch.unlink(missing_ok=True)
     read, first_rowid, repeats = _count_rows_and_repeats(con, contract, layout)
     raw, quarantine = f"raw.{quote(contract.extract)}", f"quarantine.{quote(contract.extract)}"
     extras = [name for _, name in layout.extras]
@@ -600,8 +818,54 @@ def _load_file(con, contract: Contract, path: Path, rel_path: str, sha: str,
     if read != good + bad:
         raise RuntimeError(f"{path.name}: {read} rows read but {good} loaded and {bad} "
                            "quarantined")
+    note = _against_history(con, contract, path, seq) if good else None
     return FileResult(rel_path, "loaded", rows_read=read, rows_loaded=good,
-                      rows_quarantined=bad)
+                      rows_quarantined=bad, error=note)
+
+
+def _against_history(con, contract: Contract, path: Path, seq: int) -> str | None:
+    """The delivery just written to raw (load `seq`) against what was loaded before it.
+    An older snapshot than one already loaded would never be current: refused. An older
+    delta is history: loaded (a key's newer version stays current, dbt orders versions by
+    extracted_at) and said so, as are deletes of keys never delivered (kept: a key that
+    arrives later with older data stays deleted)."""
+    raw = f"raw.{quote(contract.extract)}"
+    delta = contract.kind == "delta"
+    newest_here, newest_before, deletes = con.execute(
+        f"SELECT max(extracted_at) FILTER (WHERE _load_seq = ?), "
+        f"max(extracted_at) FILTER (WHERE _load_seq <> ?), "
+        f"{'count(*) FILTER (WHERE _load_seq = ? AND is_deleted)' if delta else '?'} "
+        f"FROM {raw}", [seq, seq, seq if delta else 0]).fetchall()[0]
+    notes = []
+    if newest_before is not None and newest_here < newest_before:
+        if not delta:
+            raise RejectedFile(
+                f"{path.name}: an older snapshot (extracted_at {newest_here:%Y-%m-%d %H:%M}) "
+                f"than one already loaded ({newest_before:%Y-%m-%d %H:%M}) would never be "
+                "current")
+        notes.append(f"{path.name}: older than data already loaded (extracted_at up to "
+                     f"{newest_here:%Y-%m-%d %H:%M}, loaded up to "
+                     f"{newest_before:%Y-%m-%d %H:%M}): newer versions of its keys stay "
+                     "current")
+    if deletes:
+        same_key = " AND ".join(f"o.{quote(k)} = n.{quote(k)}" for k in contract.key)
+        unknown = con.execute(
+            f"SELECT count(*) FROM {raw} n WHERE n._load_seq = ? AND n.is_deleted "
+            f"AND NOT EXISTS (SELECT 1 FROM {raw} o WHERE o._load_seq <> ? AND {same_key})",
+            [seq, seq]).fetchall()[0][0]
+        if unknown:
+            notes.append(f"{path.name}: {unknown} row(s) delete a key never delivered before (kept: "
+                         "nothing to retire yet)")
+    return "; ".join(notes) or None
+
+
+def _size(path: Path) -> int | None:
+    """The size of the name itself (a link's, not its target's): what the landing
+    sensor compares with the ledger."""
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return None
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, contract: Contract, landing_dir: Path,
@@ -609,14 +873,26 @@ def ingest_file(con: duckdb.DuckDBPyConnection, contract: Contract, landing_dir:
     """Load one delivery once. None when the same file was already dealt with."""
     rel_path = path.relative_to(landing_dir).as_posix() if path.is_relative_to(landing_dir) \
         else path.name
-    if path.name.startswith(".") or path.name.lower().endswith(IN_FLIGHT_SUFFIXES):
-        return _pending(con, contract, rel_path, "still being written (temporary name)")
     try:
-        _check_path(landing_dir, path)
+        if name_problem(rel_path):
+            raise RejectedFile(f"{rel_path!r}: {name_problem(rel_path)}")
+        if in_flight(rel_path):
+            return _pending(con, contract, rel_path,
+                            f"{path.name}: still being written (temporary name)")
+        _check_path(landing_dir, path, rel_path)
+    except RejectedFile as exc:
+        size = _size(path)
+        if _refused_before(con, rel_path, size):
+            return None
+        return _reject(con, contract, rel_path, None, size, str(exc))
+    try:
         before = path.stat()
         sha = sha256_of(path)
-    except RejectedFile as exc:
-        return _reject(con, contract, rel_path, None, None, str(exc))
+    except FileNotFoundError:
+        return None  # renamed or removed since the listing: the next listing has it
+    except OSError as exc:
+        return _pending(con, contract, rel_path,
+                        f"{path.name}: cannot be read yet ({_one_line(exc)})")
     if _ledger_status(con, rel_path, sha):
         return None
     duplicate_of = _loaded_elsewhere(con, sha)
@@ -625,12 +901,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, contract: Contract, landing_dir:
         seq = _next_seq(con)
         if duplicate_of:
             result = FileResult(rel_path, "skipped_duplicate",
-                                error=f"same content as {duplicate_of}")
+                                error=f"{path.name}: same content as {duplicate_of}")
         else:
             result = _load_file(con, contract, path, rel_path, sha, seq)
             after = path.stat()
             if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-                raise PendingFile("changed while it was read")
+                raise PendingFile(f"{path.name}: changed while it was read")
         _record(con, seq, rel_path, contract.extract, sha, before.st_size, result)
         con.execute("COMMIT")
         return result
@@ -645,8 +921,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, contract: Contract, landing_dir:
         raise
 
 
+def _refused_before(con, rel_path: str, size: int | None) -> bool:
+    """A name refused before (its content never read) and unchanged: not again."""
+    last = con.execute("SELECT status, sha256, size_bytes FROM meta.ingest_ledger "
+                       "WHERE file_path = ? ORDER BY load_seq DESC LIMIT 1",
+                       [rel_path]).fetchall()
+    return bool(last) and last[0][0] == "rejected" and last[0][1] is None \
+        and last[0][2] == size
+
+
 def _reject(con, contract, rel_path, sha, size, error) -> FileResult:
-    result = FileResult(rel_path, "rejected", error=error)
+    result = FileResult(rel_path, "rejected", error=_one_line(error))
     con.execute("BEGIN TRANSACTION")
     _record(con, _next_seq(con), rel_path, contract.extract, sha, size, result)
     con.execute("COMMIT")

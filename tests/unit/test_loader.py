@@ -261,7 +261,7 @@ def test_a_big_delivery_keeps_file_order_rows_reasons_and_the_last_of_a_repeated
 
 
 TRICKY = [None, "", " ", "\t", "\u00a0", "\u2003", "\u00a05", "5", " 5 ", "\t5\n", "-1", "0",
-          "0.5", "1e3", "12345678901234567890", "abc", "2026-01-02", " 2026-01-02 ",
+          "0.5", "12.7", "12.0", "1e3", "12345678901234567890", "abc", "2026-01-02", " 2026-01-02 ",
           "\u00a02026-01-02", "1850-01-01", "2200-01-01", "2026-13-45",
           "2026-01-02T23:00:00Z", " 2026-01-02 23:00:00+02:00", "1990-01-01T01:00:00+02:00",
           "2100-12-31T00:00:00Z", "2100-12-31T00:00:01Z", "infinity", "-infinity", "true",
@@ -295,8 +295,8 @@ def test_the_fast_row_check_agrees_with_the_rules_on_every_kind_of_column():
 
 def test_the_fast_casts_give_the_plain_casts_values():
     """Testing presence without trimming, casting before trimming, and the usual boolean
-    spellings first change nothing; a timestamp that passed the contract is loaded as
-    its UTC wall time."""
+    spellings first change nothing; an integer is a whole number, never rounded; a
+    timestamp that passed the contract is loaded as its UTC wall time."""
     from orchestration.ingestion.loader import (
         _FALSE, _TRUE, _loaded, _passes, _present, _typed)
     con = duckdb.connect()
@@ -305,7 +305,10 @@ def test_the_fast_casts_give_the_plain_casts_values():
     assert con.execute(f"SELECT x FROM v WHERE {_present('x')} IS DISTINCT FROM "
                        "(x IS NOT NULL AND trim(x) <> '')").fetchall() == []
     for col in _contract_columns():
-        if col.type in ("integer", "decimal", "money", "rate", "date"):
+        if col.type == "integer":     # a whole number only: '12.7' is not 13
+            number = "TRY_CAST(trim(x) AS DOUBLE)"
+            plain = f"CASE WHEN {number} = floor({number}) THEN TRY_CAST(trim(x) AS BIGINT) END"
+        elif col.type in ("decimal", "money", "rate", "date"):
             plain = f"TRY_CAST(trim(x) AS {col.sql_type})"
         elif col.type == "boolean":
             plain = (f"CASE WHEN lower(trim(x)) IN {_TRUE} THEN true "
@@ -356,3 +359,55 @@ def test_a_load_killed_after_the_rows_are_written_leaves_nothing(zone, tmp_path)
         assert len(raw(con)) == 3 and list(ledger(con)["status"]) == ["loaded"]
     finally:
         con.close()
+
+
+def test_deliveries_in_subfolders_are_seen_by_the_landing_state_and_the_sensor(
+        tmp_path, monkeypatch):
+    """<extract>/2026/11/file.csv is a delivery like any other: it changes the landing
+    folder's data version, the landing sensor asks for a run for it until the published
+    ledger holds it, and it loads with its relative path in the ledger. A refused name is
+    news once; a file still being written is not news."""
+    import dagster as dg
+
+    from orchestration.defs.schedules import landing_sensor
+    from orchestration.ingestion.landing import landing_state, new_deliveries
+    from orchestration.settings import load_settings
+
+    for name in [k for k in os.environ if k.startswith("CT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CT_DATA_DIR", str(tmp_path / "data"))
+    settings = load_settings()
+    landing, published = settings.landing_dir, settings.published
+    empty_version, _, _ = landing_state(landing, "fx_rates")
+    deliver(landing, "2026/11/fx_2026-11-02.csv", [HEADER, GOOD[0]])
+    deliver(landing, "fx..x.csv", [HEADER, GOOD[1]])
+    deliver(landing, "2026/12/fx.csv.part", [HEADER, GOOD[2]])
+    version, files, _ = landing_state(landing, "fx_rates")
+    assert version != empty_version and files == 3
+    news = {"fx_rates": ["fx_rates/2026/11/fx_2026-11-02.csv", "fx_rates/fx..x.csv"]}
+    assert new_deliveries(landing, published) == news
+
+    sensor = landing_sensor(dg.define_asset_job("core"),
+                            {"fx_rates": dg.AssetKey(["raw", "fx_rates"])}, [])
+    request = sensor(dg.build_sensor_context())
+    assert isinstance(request, dg.RunRequest)
+    assert request.asset_selection == [dg.AssetKey(["raw", "fx_rates"])]
+    assert "fx_rates/2026/11/fx_2026-11-02.csv" in request.tags["ct/files"]
+
+    published.parent.mkdir(parents=True)
+    con = connect(published)   # the ledger the sensor reads is the published one
+    try:
+        result = ingest_extract(con, "fx_rates", landing)
+        assert {f.path: f.status for f in result.files} == {
+            "fx_rates/2026/11/fx_2026-11-02.csv": "loaded", "fx_rates/fx..x.csv": "rejected",
+            "fx_rates/2026/12/fx.csv.part": "pending"}
+        assert con.execute("SELECT DISTINCT _source_file FROM raw.fx_rates").fetchall() == [
+            ("fx_rates/2026/11/fx_2026-11-02.csv",)]
+    finally:
+        con.close()
+    assert new_deliveries(landing, published) == {}
+    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)
+    deliver(landing, "2026/12/fx_2026-12-01.csv", [HEADER, GOOD[2]])
+    assert new_deliveries(landing, published) == {
+        "fx_rates": ["fx_rates/2026/12/fx_2026-12-01.csv"]}
+    assert landing_state(landing, "fx_rates")[0] != version
