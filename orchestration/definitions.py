@@ -8,6 +8,7 @@ from .defs.automation import (alert_sensors, freshness_checks, freshness_sensor,
                               row_count_checks, with_freshness_policies)
 from .defs.chase import chase_assets
 from .defs.dbt import dbt_docs, planning_models, sop_cycle_models, warehouse_models
+from .defs.expectations import expectation_checks
 from .defs.forecast import demand_forecast
 from .defs.ingest import ingest_assets, landing_zone
 from .defs.packs import pack_assets
@@ -62,7 +63,7 @@ DOWNSTREAM_OF_INGEST = [key for a in CORE_ASSETS if a not in ingest_assets for k
 # per step on this 2-core machine. In-process for the UI as for `make run`.
 defs = with_owners(with_freshness_policies(dg.Definitions(
     assets=[landing_zone, *CORE_ASSETS, sop_cycle_models, *pack_assets],
-    asset_checks=[*row_count_checks, *freshness_checks],
+    asset_checks=[*expectation_checks, *row_count_checks, *freshness_checks],
     jobs=[core_job, observe_landing_job, forecast_job, publish_job, sop_cycle_job,
           month_close_job],
     schedules=[daily_pipeline(core_job), weekly_forecast(forecast_job),
