@@ -112,9 +112,10 @@ and an extra column's name is sanitised as above and quoted.
 `cases.yaml` lists the files, the extract and the expected outcome (status, rows read,
 loaded and quarantined, message fragments, the reason of each quarantined row, values
 in raw); `files/` holds the small files, `generators.py` writes the binary, large or
-uncommittable ones (links, names with control characters). `tests/reliability/
-test_corpus.py` loads each case on a fresh warehouse beside a good file. To add a case,
-drop the file in `files/` (or add a generator) and add an entry to `cases.yaml`.
+uncommittable ones (links, names with control characters).
+`tests/reliability/test_corpus.py` loads each case on a fresh warehouse beside a good
+file. To add a case, drop the file in `files/` (or add a generator) and add an entry to
+`cases.yaml`.
 """
 
 
