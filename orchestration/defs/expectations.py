@@ -11,6 +11,7 @@ imported inside the step so that loading the definitions never imports GX.
 
 
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,6 +20,7 @@ from .ingest import raw_asset_key
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 CHECK_NAME = "expectations"
+QUALITY_DIR = "quality"          # under the data dir: GX validation results and Data Docs
 SAMPLE_ROWS_SHOWN = 10
 
 
@@ -44,15 +46,15 @@ def extract_expectations(context: dg.AssetCheckExecutionContext,
     with warehouse.connection() as con:
         reports = validate_new_deliveries(
             con, extracts, company_currency=settings.company_currency,
-            quality_dir=settings.data_dir / "quality")
+            quality_dir=settings.data_dir / QUALITY_DIR)
     context.log.info(f"validated {sum(r.rows for r in reports.values())} rows of "
                      f"{sum(len(r.deliveries) for r in reports.values())} deliveries in "
                      f"{time.perf_counter() - started:.1f} s")
     for extract in extracts:
-        yield check_result(reports[extract])
+        yield check_result(reports[extract], settings.data_dir / QUALITY_DIR)
 
 
-def check_result(report) -> dg.AssetCheckResult:
+def check_result(report, quality_dir: Path) -> dg.AssetCheckResult:
     """The check's verdict and metadata from an expectations.validate.ExtractReport."""
     from expectations.rules import CRITICAL, WARNING
 
@@ -75,10 +77,13 @@ def check_result(report) -> dg.AssetCheckResult:
         metadata["sample_rows"] = dg.MetadataValue.md(_samples_table(critical + warnings))
     if report.docs_urls:
         metadata["data_docs"] = dg.MetadataValue.url(report.docs_urls[0])
+        metadata["data_docs_index"] = dg.MetadataValue.url(
+            (quality_dir / "data_docs" / "index.html").as_uri())
     return dg.AssetCheckResult(
         asset_key=raw_asset_key(report.extract), check_name=CHECK_NAME,
         passed=report.passed,
-        severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity.WARN if warnings and not critical
+        else dg.AssetCheckSeverity.ERROR,
         description=_description(report, critical, warnings), metadata=metadata)
 
 
@@ -109,7 +114,8 @@ def _failed_table(outcomes) -> str:
 def _samples_table(outcomes) -> str:
     lines = ["| rule | column | key | value | load_seq |", "|---|---|---|---|---|"]
     for o in outcomes:
-        for f in o.flagged[:SAMPLE_ROWS_SHOWN]:
+        for f in sorted(o.flagged, key=lambda f: (f["load_seq"], f["record_key"]))[
+                :SAMPLE_ROWS_SHOWN]:
             lines.append(f"| {o.rule.name} | {o.rule.column} | {_cell(f['record_key'])} | "
                          f"{_cell(f['value'])} | {f['load_seq']} |")
     return "\n".join(lines)
