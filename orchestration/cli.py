@@ -76,7 +76,7 @@ def run(
     import duckdb
 
     from .delivery.summary import render
-    from .runner import run_core
+    from .runner import RunRefused, run_core
 
     settings = load_settings()
     if no_simulate and not settings.landing_dir.is_dir():
@@ -85,6 +85,8 @@ def run(
     try:
         outcome = run_core(settings, simulate=not no_simulate, tier=tier,
                            log_level=log_level)
+    except RunRefused as exc:
+        return _fail(str(exc))
     except duckdb.Error as exc:
         line = _warehouse_error(settings, exc)
         if line is None:
@@ -93,6 +95,8 @@ def run(
     if as_json:
         print(json.dumps(outcome.summary.as_dict(), default=str))
     else:
+        for line in outcome.interrupted:
+            print(f"Earlier: {line}.")
         if outcome.generated:
             print(f"The landing zone was empty: wrote the {tier} demo company "
                   f"(as of {outcome.generated['as_of']}).")
@@ -120,7 +124,7 @@ def sop_cycle(
     """Re-run one S&OP cycle on the warehouse as it is and publish."""
     import duckdb
 
-    from .runner import run_sop_cycle
+    from .runner import RunRefused, run_sop_cycle
 
     key = cycle_key(cycle)
     settings = load_settings()
@@ -128,6 +132,8 @@ def sop_cycle(
         return _fail(f"no warehouse at {settings.warehouse}: run `tower run` first")
     try:
         ok, key, failures = run_sop_cycle(settings, key, log_level)
+    except RunRefused as exc:
+        return _fail(str(exc))
     except ValueError as exc:
         return _fail(str(exc), 2)
     except duckdb.Error as exc:
@@ -141,26 +147,37 @@ def sop_cycle(
     return 0 if ok else 1
 
 
+# The UI listens on the loopback interface only, unless told otherwise (--host).
+UI_HOST = "127.0.0.1"
+
+
+def ui_command(settings: Settings, host: str = UI_HOST, port: int = 3000,
+               environ: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The `dagster dev` command `tower ui` runs, and its environment: the UI's
+    processes share the settings' Dagster home (run history of `make run`); the
+    environment's bin folder comes first, so dbt and dagster are this environment's."""
+    from .instance import dagster_home
+
+    environ = os.environ if environ is None else environ
+    bin_dir = os.path.dirname(sys.executable)
+    cmd = [os.path.join(bin_dir, "dagster"), "dev", "-w",
+           str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
+    env = {**environ, "DAGSTER_HOME": str(dagster_home(settings)),
+           "PATH": bin_dir + os.pathsep + environ.get("PATH", "")}
+    return cmd, env
+
+
 @app.command()
 def ui(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="address to listen on")] = UI_HOST,
     port: Annotated[int, typer.Option(help="port to listen on")] = 3000,
 ) -> int:
     """The Dagster UI with the same definitions."""
-    from .instance import dagster_home
-
     settings = load_settings()
-    home = dagster_home(settings)
+    cmd, env = ui_command(settings, host, port)
     if prepare() != 0:
         return 1
-    cmd = ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-           "-h", host, "-p", str(port)]
-    # the UI's processes share this Dagster home (run history of `make run`); the
-    # environment's bin folder first, so dbt and dagster are this environment's
-    bin_dir = os.path.dirname(sys.executable)
-    env = {**os.environ, "DAGSTER_HOME": str(home),
-           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    os.execvpe(os.path.join(bin_dir, cmd[0]), cmd, env)
+    os.execve(cmd[0], cmd, env)
 
 
 def print_answer(answer, as_json: bool) -> None:

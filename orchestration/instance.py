@@ -32,12 +32,16 @@ def dagster_yaml(home: Path) -> str:
     return DAGSTER_YAML.format(history=home.resolve() / "history")
 
 
+def dagster_home_path(settings: Settings) -> Path:
+    """DAGSTER_HOME when set, else <data_dir>/dagster_home."""
+    return Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home").resolve()
+
+
 def dagster_home(settings: Settings) -> Path:
-    """DAGSTER_HOME when set, else <data_dir>/dagster_home; created with its
-    dagster.yaml. Callers open it with `instance()` or pass it to the processes they
-    start: the process environment is not changed."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir / "dagster_home")
-    home = home.resolve()
+    """The Dagster home (dagster_home_path), created with its dagster.yaml. Callers
+    open it with `instance()` or pass it to the processes they start: the process
+    environment is not changed."""
+    home = dagster_home_path(settings)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     wanted = dagster_yaml(home)

@@ -4,18 +4,37 @@ month, then the published snapshot.
 
 The in-process executor runs one step at a time, so the single-writer rule of DuckDB
 holds without a daemon; each multiprocess step would also cost seconds here.
+
+One headless run per data dir at a time (a lock file the kernel releases when the
+process ends, however it ends): a second `tower run` is refused before it touches
+anything. A run whose process was killed leaves its Dagster runs "started" and its slot
+in the warehouse pool claimed, which would make every later step wait for ever: the
+next run closes them first (docs/runbook.md, faults and recovery).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .delivery.summary import Summary, build_summary
-from .instance import instance
+from .instance import dagster_home_path, instance
 from .planning.cycle import MonthSpan, month_span
 from .settings import Settings
 
+RUN_LOCK = ".tower-run.lock"
+# Tags of every run the headless runner starts: which data dir, which process.
+RUNNER_TAG, DATA_DIR_TAG, PID_TAG = "ct/runner", "ct/data_dir", "ct/pid"
+
+
+class RunRefused(Exception):
+    """The run did not start and changed nothing: another run holds the data dir, or
+    the data dir cannot be written. The message is the one line a user reads."""
 
 
 @dataclass
@@ -24,6 +43,7 @@ class RunOutcome:
     summary: Summary
     seconds: float
     generated: dict | None = None
+    interrupted: list[str] = field(default_factory=list)  # earlier runs found killed
 
 
 def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
@@ -33,14 +53,21 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     where something is stale or missing. Dagster runs one partition key per run, so
     these are consecutive runs of the one graph, each visible in the UI's run
     history."""
+    started = time.perf_counter()
+    with exclusive_run(settings):
+        return _run_core(settings, simulate, tier, log_level, started)
+
+
+def _run_core(settings: Settings, simulate: bool, tier: str, log_level: str,
+              started: float) -> RunOutcome:
     import simulator
 
-    started = time.perf_counter()
     generated = None
     if simulate:
         generated = simulator.fill_if_empty(settings.landing_dir, settings.truth_dir,
                                             tier=tier)
     dagster_instance = instance(settings)
+    interrupted = close_interrupted_runs(dagster_instance, settings)
 
     from .definitions import defs
     from .defs.dbt import dbt_project
@@ -66,7 +93,82 @@ def run_core(settings: Settings, *, simulate: bool = True, tier: str = "demo",
     if not success:
         summary.failures = [_failure_line(e) for r in results for e in r.all_events
                             if e.is_step_failure]
-    return RunOutcome(success, summary, time.perf_counter() - started, generated)
+    return RunOutcome(success, summary, time.perf_counter() - started, generated,
+                      interrupted)
+
+
+def check_writable(settings: Settings) -> None:
+    """Refuse a run that could not write what it builds, before it writes anything:
+    the data dir, the live warehouse, the published snapshot, the exports and the
+    Dagster home (a read-only mount, or files owned by another user)."""
+    targets = [settings.data_dir, settings.warehouse, settings.published.parent,
+               settings.exports_dir, dagster_home_path(settings)]
+    for target in targets:
+        path = target
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        mode = os.W_OK | (os.X_OK if path.is_dir() else 0)
+        if os.access(path, mode):
+            continue
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            why = "it is on a read-only file system"
+        else:
+            why = f"user {os.getuid()} has no write permission there"
+        raise RunRefused(f"cannot write {path}: {why}; a run needs write access to the "
+                         f"data dir {settings.data_dir} (reading the published snapshot "
+                         f"does not)")
+
+
+@contextmanager
+def exclusive_run(settings: Settings):
+    """Hold <data_dir>/.tower-run.lock for the whole run; RunRefused when another
+    process holds it. The lock file names the holder (pid, start time)."""
+    check_writable(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / RUN_LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+            raise RunRefused(f"another run ({holder or 'pid unknown'}) is building "
+                             f"{settings.data_dir}; this one changed nothing: run again "
+                             f"when it has finished") from None
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {stamp}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def close_interrupted_runs(dagster_instance, settings: Settings) -> list[str]:
+    """Runs this runner started on this data dir that are still in progress although
+    this process holds the run lock: their process died (killed, power cut). Each is
+    marked failed, its warehouse-pool slot freed (a claimed slot would make every later
+    step wait for ever) and alerted once; returns one line per run."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from .delivery.alerts import alert_for_run
+
+    runs = dagster_instance.get_runs(RunsFilter(
+        statuses=[DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+                  DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING],
+        tags={RUNNER_TAG: "tower", DATA_DIR_TAG: str(settings.data_dir)}))
+    lines = []
+    for run in runs:
+        pid = run.tags.get(PID_TAG, "?")
+        message = (f"the process of this run (pid {pid}) ended before the run finished "
+                   f"(killed or stopped); the next run rebuilds what it left unfinished")
+        dagster_instance.report_run_failed(run, message)
+        dagster_instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        alert_for_run(dagster_instance, run.run_id, settings)
+        lines.append(f"run {run.run_id} ({run.job_name}, pid {pid}) had stopped without "
+                     f"finishing: marked failed")
+    return lines
 
 
 def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> list:
@@ -148,7 +250,14 @@ def run_sop_cycle(settings: Settings, cycle: str | None = None,
     if not settings.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {settings.warehouse} yet: run "
                                 "`make run` (or `tower run`) first")
+    with exclusive_run(settings):
+        return _run_sop_cycle(settings, cycle, log_level)
+
+
+def _run_sop_cycle(settings: Settings, cycle: str | None,
+                   log_level: str) -> tuple[bool, str, list[str]]:
     dagster_instance = instance(settings)
+    close_interrupted_runs(dagster_instance, settings)
     from .definitions import defs
 
     span = register_months(settings, dagster_instance)
@@ -175,13 +284,16 @@ def _execute(defs, dagster_instance, settings: Settings, job: str, log_level: st
     result = defs.resolve_job_def(job).execute_in_process(
         instance=dagster_instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags={RUNNER_TAG: "tower", DATA_DIR_TAG: str(settings.data_dir),
+              PID_TAG: str(os.getpid())},
         **kwargs)
     alert_for_run(dagster_instance, result.run_id, settings)
     return result
 
 
 def _failure_line(event) -> str:
-    error = getattr(event.event_specific_data, "error", None)
-    if error is None:
-        return str(event.step_key)
-    return f"{event.step_key}: {error.message.strip().splitlines()[0]}"
+    """The step and the first line of the user's error (not Dagster's wrapper)."""
+    from .delivery.alerts import error_line
+
+    line = error_line(getattr(event.event_specific_data, "error", None))
+    return f"{event.step_key}: {line}" if line else str(event.step_key)

@@ -10,9 +10,12 @@ one transaction, so a retry starts from a clean state.
 
 import json
 import time
+from contextlib import contextmanager
 
 import dagster as dg
 
+from ..delivery.alerts import first_line, is_lock_error
+from ..delivery.files import is_disk_full
 from ..delivery.finance_pack import FINANCE_MODELS_DIR, contract_keys
 from .partitions import CLOSED_MONTHS
 from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
@@ -61,6 +64,24 @@ def fin_check_status(instance: dg.DagsterInstance) -> str:
             f"{summary} (of {len(keys)})")
 
 
+@contextmanager
+def pack_failure(pack: str, month: str, folder):
+    """The retry policy is for a lost warehouse lock: any other error fails the pack at
+    once, in one line (a full disk stays full, a bug stays a bug); the folder keeps the
+    previous pack."""
+    try:
+        yield
+    except Exception as exc:
+        if is_lock_error(exc):
+            raise
+        if is_disk_full(exc):
+            why = f"no space left on device (disk full) in {folder}"
+        else:
+            why = f"{type(exc).__name__}: {first_line(str(exc))}"
+        raise dg.Failure(description=f"{pack} {month} not written: {why}; the folder keeps "
+                                     f"the previous pack", allow_retries=False) from exc
+
+
 @dg.asset(
     key=FINANCE_PACK,
     deps=[_mart(t) for t in FIN_MARTS],
@@ -83,7 +104,8 @@ def finance_close_pack(context: dg.AssetExecutionContext,
     started = time.perf_counter()
     s = warehouse.settings()
     status = fin_check_status(context.instance)
-    with warehouse.connection() as con:
+    with pack_failure("finance pack", context.partition_key, s.exports_dir / "finance"), \
+            warehouse.connection() as con:
         result = build_finance_pack(con, s.exports_dir, context.partition_key,
                                     run_id=context.run.run_id, check_status=status,
                                     company_currency=s.company_currency)
@@ -127,7 +149,8 @@ def kpi_pack(context: dg.AssetExecutionContext,
 
     started = time.perf_counter()
     s = warehouse.settings()
-    with warehouse.connection() as con:
+    with pack_failure("KPI pack", context.partition_key, s.exports_dir / "kpi_pack"), \
+            warehouse.connection() as con:
         result = build_kpi_pack(con, s.exports_dir, context.partition_key,
                                 run_id=context.run.run_id, company_currency=s.company_currency)
     return dg.MaterializeResult(metadata={

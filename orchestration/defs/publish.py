@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from ..delivery.publish import publish
+from ..delivery.publish import PublishError, publish
 from ..delivery.row_counts import publish_refusals
 from ..planning.cycle import month_span
 from .partitions import register_months
@@ -41,7 +41,10 @@ def published_snapshot_asset(upstream: list[dg.AssetKey],
                                 "the previous build. " + "; ".join(refusals[:5]),
                     metadata={"refused": dg.MetadataValue.json(refusals)},
                     allow_retries=False)  # bad data, not a lost lock: retrying cannot help
-            result = publish(con, s.published, s.exports_dir)
+            try:
+                result = publish(con, s.published, s.exports_dir)
+            except PublishError as exc:    # a full disk: retrying cannot help
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             span = month_span(con)
         register_months(context.instance, span)
         context.log.info(f"published {len(result.tables)} tables to {result.path}")

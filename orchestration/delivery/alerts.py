@@ -27,8 +27,10 @@ MAX_LINE_CHARS = 2000
 
 LOG = logging.getLogger(__name__)
 
-# Wrappers Dagster puts around the user's exception; the alert names the user's error.
-_WRAPPERS = ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError")
+# Wrappers Dagster puts around the user's exception (a step that used up its retries
+# too); the alert names the user's error.
+WRAPPERS = ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError",
+            "RetryRequestedFromPolicy")
 _CHECK_FAILED = "DagsterAssetCheckFailedError"
 
 
@@ -41,7 +43,8 @@ class Failure:
     error: str
 
     def describe(self) -> str:
-        return f"{self.kind} {self.name}: {self.error}" if self.error else f"{self.kind} {self.name}"
+        what = f"{self.kind} {self.name}" if self.name else self.kind
+        return f"{what}: {self.error}" if self.error else what
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -63,11 +66,15 @@ def first_line(text: str | None) -> str:
     return ""
 
 
-def _error_line(error) -> str:
-    """First line of the user's error in a SerializableErrorInfo, under Dagster's wrapper."""
-    while error is not None and error.cls_name in _WRAPPERS and error.cause is not None:
+def error_line(error) -> str:
+    """First line of the user's error in a SerializableErrorInfo, under Dagster's
+    wrappers; a dagster Failure by its description (without the class path)."""
+    while error is not None and error.cls_name in WRAPPERS and error.cause is not None:
         error = error.cause
-    return first_line(error.message) if error is not None else ""
+    if error is None:
+        return ""
+    line = first_line(error.message)
+    return line.split(": ", 1)[-1] if error.cls_name == "Failure" else line
 
 
 def run_failures(instance, run_id: str) -> list[Failure]:
@@ -92,9 +99,9 @@ def run_failures(instance, run_id: str) -> list[Failure]:
             error = getattr(data, "error", None)
             if error is not None and error.cls_name == _CHECK_FAILED:
                 continue
-            failures.append(Failure("step", str(event.step_key), _error_line(error)))
+            failures.append(Failure("step", str(event.step_key), error_line(error)))
         else:
-            run_failure = Failure("run", "", _error_line(getattr(data, "error", None))
+            run_failure = Failure("run", "", error_line(getattr(data, "error", None))
                                   or first_line(record.message))
     if not failures and run_failure is not None:
         failures.append(run_failure)
@@ -177,7 +184,7 @@ def is_lock_error(error: BaseException | str | None) -> bool:
     return error is not None and LOCK_ERROR_TEXT in str(error)
 
 
-def lock_error_line(warehouse: Path) -> str:
+def lockerror_line(warehouse: Path) -> str:
     """What the CLI prints instead of DuckDB's lock error."""
     return (f"the warehouse {warehouse} is in use by another process (a run, `dagster "
             f"dev` or an open DuckDB session); try again when it has finished")

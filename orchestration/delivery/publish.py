@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ..ingestion.schema import quote
+from .files import is_disk_full, remove_leftovers
 
 PUBLISHED_SCHEMAS = ("marts", "forecast", "finance_close")
 # Single tables published besides those schemas (not exported as Parquet).
@@ -51,14 +52,41 @@ def _replace_atomically(tmp: Path, final: Path) -> None:
         os.close(dir_fd)
 
 
+class PublishError(Exception):
+    """The snapshot could not be written; the one at the final path is the previous."""
+
+
 def publish(con: duckdb.DuckDBPyConnection, published: Path, exports_dir: Path) -> PublishResult:
-    """Copy the published schemas of the live warehouse (open on `con`) to the snapshot."""
+    """Copy the published schemas of the live warehouse (open on `con`) to the snapshot.
+    Whatever fails or is killed, the file at `published` is the previous snapshot or
+    the new one, whole; a failed publish removes its temporary file, the next publish
+    removes what a killed one left."""
     published.parent.mkdir(parents=True, exist_ok=True)
     parquet_dir = exports_dir / "parquet"
     parquet_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published.parent, f".{published.name}.", (".tmp", ".tmp.wal"))
     token = uuid.uuid4().hex[:8]
     tmp = published.with_name(f".{published.name}.{token}.tmp")
     tables = published_tables(con)
+    try:
+        counts = _write_snapshot(con, tmp, tables)
+        _write_parquet(con, tables, parquet_dir, token)
+        _replace_atomically(tmp, published)
+    except BaseException as exc:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and is_disk_full(exc):
+            raise PublishError(
+                f"not published: no space left on device (disk full) in "
+                f"{published.parent}; the published snapshot keeps the previous build: "
+                f"free space and run again") from exc
+        raise
+    return PublishResult(published, counts, parquet_dir)
+
+
+def _write_snapshot(con: duckdb.DuckDBPyConnection, tmp: Path,
+                    tables: list[tuple[str, str]]) -> dict[str, int]:
+    """The snapshot file at `tmp`, complete once DETACH (its checkpoint) returns."""
     extra = [t for t in PUBLISHED_EXTRA_TABLES if con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
         "current_database() AND table_schema = ? AND table_name = ?", list(t)
@@ -75,20 +103,36 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path, exports_dir: Path) 
             if (schema, table) not in extra:
                 counts[f"{schema}.{table}"] = con.execute(
                     f"SELECT count(*) FROM snapshot.{name}").fetchall()[0][0]
-    finally:
-        con.execute("DETACH snapshot")
+    except BaseException:
+        try:
+            con.execute("DETACH snapshot")
+        except duckdb.Error:
+            pass    # the write failed already; that error is the one to report
+        raise
+    con.execute("DETACH snapshot")
+    return counts
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
+                   parquet_dir: Path, token: str) -> None:
+    """Each table to Parquet: marts at the top (<mart>.parquet, interfaces.md), the
+    forecast snapshots and the frozen finance months in their own folders (forecast/,
+    finance_close/); each file replaced whole by a rename."""
+    for folder in {parquet_dir if schema == "marts" else parquet_dir / schema
+                   for schema, _ in tables} | {parquet_dir}:
+        remove_leftovers(folder, ".", (".parquet.tmp",))
     for schema, table in tables:
-        # marts at the top (<mart>.parquet, interfaces.md), the forecast snapshots and the
-        # frozen finance months in their own folders (forecast/, finance_close/)
         folder = parquet_dir if schema == "marts" else parquet_dir / schema
         folder.mkdir(exist_ok=True)
         target = folder / f"{table}.parquet"
         part = folder / f".{table}.{token}.parquet.tmp"
-        con.execute(f"COPY (SELECT * FROM {quote(schema)}.{quote(table)}) "
-                    f"TO {_literal(part)} (FORMAT parquet)")
-        os.replace(part, target)
-    _replace_atomically(tmp, published)
-    return PublishResult(published, counts, parquet_dir)
+        try:
+            con.execute(f"COPY (SELECT * FROM {quote(schema)}.{quote(table)}) "
+                        f"TO {_literal(part)} (FORMAT parquet)")
+            os.replace(part, target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
 
 
 def _literal(path: Path) -> str:
