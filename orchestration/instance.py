@@ -4,6 +4,7 @@ in the UI's run history. Plain Python: writes dagster.yaml once."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .settings import Settings
@@ -18,13 +19,18 @@ telemetry:
   enabled: false
 # One SQLite file for every run's events: the default keeps a file per run and copies
 # each asset event into a second, shared one, so a dbt build's ~1,500 events are
-# written twice (measured: 7 s of a 50 s warehouse step).
+# written twice (measured: 7 s of a 50 s warehouse step). Dagster's one-file storage
+# with its connections kept open (orchestration/event_log.py says why).
 event_log_storage:
-  module: dagster._core.storage.event_log
-  class: ConsolidatedSqliteEventLogStorage
+  module: orchestration.event_log
+  class: EventLogStorage
   config:
     base_dir: {history}
 """
+
+
+# the event log storages this file has written (a home keeps its events when it changes)
+_OURS = re.compile(r"class: (ConsolidatedSqliteEventLogStorage|EventLogStorage)$", re.M)
 
 
 def dagster_yaml(home: Path) -> str:
@@ -50,7 +56,7 @@ def dagster_home(settings: Settings) -> Path:
     # setting keeps its per-run event files; a file without our first line is the user's.
     text = config.read_text() if config.exists() else None
     if text is None or (text != wanted and text.startswith(DAGSTER_YAML.splitlines()[0])
-                        and "ConsolidatedSqliteEventLogStorage" in text):
+                        and _OURS.search(text)):
         config.write_text(wanted)
     nux = home / ".nux" / "nux.yaml"
     if not nux.exists():
