@@ -1,16 +1,15 @@
-"""`dbt docs generate` works offline: against an empty warehouse, with every network
-connection refused, it writes the manifest, the catalog and the site (index.html, and
-static_index.html with both built in), and every public mart is in the manifest with
-its description (docs/runbook.md, "dbt docs")."""
+"""The dbt documentation site is built offline: against an empty warehouse, with every
+network connection refused, build_docs writes the manifest, the catalog and the site
+(index.html, and static_index.html with both built in); every public mart is in it with
+its description, and each node shows the SQL its dbt step compiled while it was
+unchanged (docs/runbook.md, "dbt docs")."""
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 
+from orchestration.delivery.dbt_docs import build_docs
 from orchestration.ingestion.schema import ensure_schemas
 from orchestration.settings import DBT_PROJECT_DIR, load_settings
 
@@ -20,7 +19,7 @@ OFFLINE_DBT = """
 import os, socket, sys
 
 def refuse(*args, **kwargs):
-    with open(os.environ["NETWORK_ATTEMPTS"], "a") as log:
+    with open({attempts!r}, "a") as log:
         log.write(repr(args[1:] or args) + "\\n")
     raise OSError("network is off for dbt docs generate")
 
@@ -38,28 +37,36 @@ def public_marts() -> set[str]:
     return {p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")}
 
 
-def test_docs_generate_offline_documents_every_public_mart(tmp_path):
+def test_docs_build_offline_documents_every_public_mart_with_its_compiled_sql(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     ensure_schemas(con)
     con.close()
     settings = load_settings({"CT_DATA_DIR": str(tmp_path), "CT_WAREHOUSE": str(warehouse)})
+    project_manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    nodes = json.loads(project_manifest.read_text())["nodes"]
+    # what the dbt steps left: one node compiled as it is now, one from an older version
+    step = tmp_path / "dbt_target" / "warehouse_models"
+    step.mkdir(parents=True)
+    current, changed = (nodes["model.control_tower.fct_sales_order_lines"],
+                        nodes["model.control_tower.order_delay_reasons"])
+    (step / "manifest.json").write_text(json.dumps({"nodes": {
+        current["unique_id"]: {**current, "compiled": True,
+                               "compiled_code": "select 'as the step compiled it'"},
+        changed["unique_id"]: {**changed, "checksum": {"name": "sha256", "checksum": "0"},
+                               "compiled": True, "compiled_code": "select 'old sql'"}}}))
     attempts = tmp_path / "network_attempts.log"
-    env = {**os.environ, **settings.dbt_env(), "NETWORK_ATTEMPTS": str(attempts),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-    target = tmp_path / "target"
-    out = subprocess.run(
-        [sys.executable, "-c", OFFLINE_DBT, "--no-use-colors", "docs", "generate", "--static",
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target)],
-        env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    assert not attempts.exists(), attempts.read_text()
 
+    result = build_docs(settings, project_manifest,
+                        dbt=[sys.executable, "-c", OFFLINE_DBT.replace("{attempts!r}",
+                                                                       repr(str(attempts)))])
+    assert result.regenerated
+    assert not attempts.exists(), attempts.read_text()
+    site = result.site.parent
     for name in ("manifest.json", "catalog.json", "index.html", "static_index.html"):
-        assert (target / name).stat().st_size > 0, name
-    manifest = json.loads((target / "manifest.json").read_text())
-    catalog = json.loads((target / "catalog.json").read_text())
+        assert (site / name).stat().st_size > 0, name
+    manifest = json.loads((site / "manifest.json").read_text())
+    catalog = json.loads((site / "catalog.json").read_text())
     assert {"nodes", "sources"} <= catalog.keys()
     assert any(key.startswith("source.control_tower.raw.") for key in catalog["sources"])
 
@@ -75,5 +82,10 @@ def test_docs_generate_offline_documents_every_public_mart(tmp_path):
         assert node["columns"], f"{mart} documents no column"
         undocumented = [c for c, col in node["columns"].items() if not col["description"].strip()]
         assert not undocumented, f"{mart}: columns without a description {undocumented}"
-    static = (target / "static_index.html").read_text()
+    assert models["fct_sales_order_lines"]["compiled_code"] == "select 'as the step compiled it'"
+    assert not models["order_delay_reasons"].get("compiled_code")
+    static = (site / "static_index.html").read_text()
     assert "order_delay_reasons" in static and "fin_logistics_cost_monthly" in static
+    assert "as the step compiled it" in static and "INLINE DATA" not in static
+    # unchanged project: the site is kept as it is
+    assert not build_docs(settings, project_manifest).regenerated
