@@ -191,13 +191,17 @@ def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> lis
     last = with_downstream(defs, [dg.AssetKey(["published", "warehouse"])], everything)
     core = everything - last
     ingest = set(INGEST_KEYS.values())
-    stale_ingest = out_of_date(defs, dagster_instance, ingest)
+    untested = untested_assets(defs, dagster_instance)
+
+    def stale(keys: set, partition_key: str | None = None) -> set:
+        return out_of_date(defs, dagster_instance, keys, partition_key) | (keys & untested)
+
+    stale_ingest = stale(ingest)
     if stale_ingest:
         results.append(execute("core", asset_selection=sorted(stale_ingest)))
         if not results[-1].success:
             return results
-    rest = with_downstream(defs, out_of_date(defs, dagster_instance, core - ingest),
-                           core - ingest)
+    rest = with_downstream(defs, stale(core - ingest), core - ingest)
     if rest:
         results.append(execute("core", asset_selection=sorted(rest)))
         if not results[-1].success:
@@ -205,13 +209,34 @@ def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> lis
     span = register_months(settings, dagster_instance)
     for job, key in _monthly_runs(span):
         keys = defs.resolve_job_def(job).asset_layer.selected_asset_keys - last
-        if out_of_date(defs, dagster_instance, keys, key):
+        if stale(keys, key):
             results.append(execute(job, partition_key=key, asset_selection=sorted(keys)))
     if all(r.success for r in results):
-        tail = with_downstream(defs, out_of_date(defs, dagster_instance, last), last)
+        tail = with_downstream(defs, stale(last), last)
         if tail:
             results.append(execute("core", asset_selection=sorted(tail)))
     return results
+
+
+def untested_assets(defs, dagster_instance) -> set:
+    """Assets with a check whose latest execution was planned by a run that ended
+    without running it: a run killed between a dbt model and its tests leaves the model
+    built and never tested, and Dagster does not count it stale. They are built (and
+    tested) again, as if the kill had come before them."""
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus,
+    )
+
+    keys = list(defs.resolve_asset_graph().asset_check_keys)
+    records = dagster_instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    planned = {key: record for key, record in records.items()
+               if record.status == AssetCheckExecutionRecordStatus.PLANNED}
+    ended = set()
+    for run_id in {record.run_id for record in planned.values()}:
+        run = dagster_instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            ended.add(run_id)
+    return {key.asset_key for key, record in planned.items() if record.run_id in ended}
 
 
 def register_months(settings: Settings, dagster_instance) -> MonthSpan | None:
