@@ -78,10 +78,45 @@ class ControlTowerTranslator(DagsterDbtTranslator):
         return spec.merge_attributes(metadata={"dbt_docs": dg.MetadataValue.url(
             model_docs_url(load_settings(), unique_id))})
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """A test attached to a source (dbt_manifest()) is a check on that source's
+        asset, whichever source read by the step's models led to it: a test on the
+        monthly forecast that also reads the weekly one is reached through the weekly."""
+        attached = manifest["nodes"][unique_id].get("attached_node") or ""
+        if attached.startswith("source."):
+            asset_spec = self.get_asset_spec(manifest, attached, project)
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
 
 TRANSLATOR = ControlTowerTranslator(
     settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
 )
+# The planning step also reports the tests on the sources its models read (the forecast
+# tables) as asset checks on those sources' assets, forecast/demand_forecast and
+# forecast/demand_forecast_monthly: its `dbt build` runs them before the models that
+# read the forecast and skips those models when one fails. Only this step: a source
+# test is one step's check, and the S&OP step reads the monthly forecast too.
+PLANNING_TRANSLATOR = ControlTowerTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                          enable_source_tests_as_checks=True)
+)
+
+
+@cache
+def dbt_manifest() -> dict[str, Any]:
+    """The prepared manifest, with every test that names the source it checks (meta
+    `checked_source`, e.g. forecast.demand_forecast_monthly) attached to that source.
+    dbt attaches no test to a source, and dagster-dbt 0.29 keys a check by the test's
+    attached node, else by its only parent: a test that also reads another table
+    (demand_history, the weekly forecast) would otherwise be no check at all."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    sources = {f"{props['source_name']}.{props['name']}": unique_id
+               for unique_id, props in manifest["sources"].items()}
+    for props in manifest["nodes"].values():
+        checked = ((props.get("config") or {}).get("meta") or {}).get("checked_source")
+        if props["resource_type"] == "test" and checked:
+            props["attached_node"] = sources[checked]
+    return manifest
 
 
 # Three dbt steps (docs/runbook.md, run modes): the warehouse before the forecast, the planning
@@ -125,7 +160,8 @@ def _dbt_cli(profiles: str) -> ControlTowerDbtCli:
                               dbt_executable=dbt_executable())
 
 
-def _build(context: dg.AssetExecutionContext, dbt_vars: dict[str, str] | None = None):
+def _build(context: dg.AssetExecutionContext, translator: ControlTowerTranslator,
+           dbt_vars: dict[str, str] | None = None):
     """`dbt build` of the selection: the models and their data tests (asset checks;
     error severity blocks downstream). The dbt unit tests test the SQL, not the data:
     `make test` runs them (tests/unit/test_dbt_unit_tests.py)."""
@@ -146,7 +182,7 @@ def _build(context: dg.AssetExecutionContext, dbt_vars: dict[str, str] | None = 
             rows[count[0]] = count[1]
             continue
         for event in raw.to_default_asset_events(
-                manifest=invocation.manifest, dagster_dbt_translator=TRANSLATOR,
+                manifest=invocation.manifest, dagster_dbt_translator=translator,
                 context=context, target_path=invocation.target_path,
                 project=invocation.project):
             unique_id = (event.metadata.get("unique_id") if isinstance(event, dg.Output)
@@ -177,7 +213,7 @@ def sop_cycle_vars(partition_key: str) -> dict[str, str]:
 
 
 @dbt_assets(
-    manifest=dbt_project().manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project(),
     exclude=f"{PLANNING} {SOP}",
     dagster_dbt_translator=TRANSLATOR,
@@ -185,25 +221,26 @@ def sop_cycle_vars(partition_key: str) -> dict[str, str]:
 )
 def warehouse_models(context: dg.AssetExecutionContext):
     """Staging, intermediate and marts up to demand_history, before the forecast."""
-    yield from _build(context)
+    yield from _build(context, TRANSLATOR)
 
 
 @dbt_assets(
-    manifest=dbt_project().manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project(),
     select=PLANNING,
     name="planning_models",
-    dagster_dbt_translator=TRANSLATOR,
+    dagster_dbt_translator=PLANNING_TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def planning_models(context: dg.AssetExecutionContext):
     """Planning marts (forecast accuracy, inventory policy, replenishment proposals):
-    after the forecast, whose snapshots they read as the dbt source `forecast`."""
-    yield from _build(context)
+    after the forecast, whose snapshots they read as the dbt source `forecast`; the
+    tests on that source first, as the forecast assets' checks."""
+    yield from _build(context, PLANNING_TRANSLATOR)
 
 
 @dbt_assets(
-    manifest=dbt_project().manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project(),
     select=SOP,
     name="sop_cycle_models",
@@ -215,7 +252,7 @@ def planning_models(context: dg.AssetExecutionContext):
 def sop_cycle_models(context: dg.AssetExecutionContext):
     """The S&OP cycle marts of one month (var sop_cycle = the partition's first day);
     one run per cycle, so a backfill re-runs each past cycle alone."""
-    yield from _build(context, sop_cycle_vars(context.partition_key))
+    yield from _build(context, TRANSLATOR, sop_cycle_vars(context.partition_key))
 
 
 @dg.asset(

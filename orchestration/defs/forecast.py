@@ -1,10 +1,13 @@
-"""The demand forecast assets. The engine is orchestration.planning.demand_forecast."""
+"""The demand forecast assets. The engine is orchestration.planning.demand_forecast.
+
+Their checks are dbt tests on the dbt source `forecast` (the same tables), run by the
+planning step's `dbt build` before the models that read the forecast (defs/dbt.py,
+PLANNING_TRANSLATOR); docs/forecasting.md#checks."""
 
 import time
 
 import dagster as dg
 
-from ..planning.checks import CHECKS, MONTHLY, WEEKLY
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 DEMAND_HISTORY = dg.AssetKey(["marts", "demand_history"])
@@ -12,7 +15,6 @@ DEMAND_HISTORY = dg.AssetKey(["marts", "demand_history"])
 # translator, so the planning models that read them hang under these assets.
 DEMAND_FORECAST = dg.AssetKey(["forecast", "demand_forecast"])
 DEMAND_FORECAST_MONTHLY = dg.AssetKey(["forecast", "demand_forecast_monthly"])
-_TABLE_KEYS = {WEEKLY: DEMAND_FORECAST, MONTHLY: DEMAND_FORECAST_MONTHLY}
 _COMMON = dict(group_name="plan", kinds={"python", "statsforecast", "duckdb"},
                tags={"layer": "forecast"})
 
@@ -34,14 +36,10 @@ _COMMON = dict(group_name="plan", kinds={"python", "statsforecast", "duckdb"},
                         "reconciled with the weekly forecast (equal to it on the months "
                         "the weekly horizon covers, scaled to its level after)."),
     ],
-    check_specs=[dg.AssetCheckSpec(c.name, asset=_TABLE_KEYS[c.table],
-                                   description=c.description, blocking=True)
-                 for c in CHECKS],
     pool=WAREHOUSE_POOL,
 )
 def demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from ..planning import demand_forecast as engine
-    from ..planning.checks import run_checks
     from ..planning.plots import family_plots
 
     started = time.perf_counter()
@@ -49,7 +47,6 @@ def demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         run = engine.run(con)
         snapshots = con.execute("SELECT count(DISTINCT cutoff) FROM "
                                 "forecast.demand_forecast").fetchall()[0][0]
-        checks = run_checks(con, run.cutoff)
     if run.cutoff is None:
         context.log.warning("marts.demand_history is empty: nothing to forecast")
     else:
@@ -80,12 +77,6 @@ def demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         "models": dg.MetadataValue.md(_models_table(
             run.monthly, ["model"], "family_sites", ["family", "site_id"])),
     })
-    for result in checks:
-        yield dg.AssetCheckResult(
-            asset_key=_TABLE_KEYS[result.check.table], check_name=result.check.name,
-            passed=result.passed,
-            metadata={"offending_rows": result.offending,
-                      "example": result.example or ""})
 
 
 def _models_table(frame, by: list[str], count_name: str, series: list[str]) -> str:

@@ -8,19 +8,30 @@ planning model builds, empty, before the first forecast exists.
 from __future__ import annotations
 
 import duckdb
+import yaml
+
+from ..settings import DBT_PROJECT_DIR
 
 LEVELS = (80, 95)
-HORIZON_WEEKS = 26       # weeks each weekly snapshot forecasts
-HORIZON_MONTHS = 18      # months each monthly snapshot forecasts
+
+
+def _horizons() -> tuple[int, int]:
+    """Weeks each weekly snapshot forecasts, months each monthly one: dbt vars
+    (dbt_project.yml), because the dbt tests on the forecast source check them."""
+    dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    return int(dbt_vars["forecast_horizon_weeks"]), int(dbt_vars["forecast_horizon_months"])
+
+
+HORIZON_WEEKS, HORIZON_MONTHS = _horizons()
 
 _INTERVALS = ",\n    ".join(f"forecast_{side}_{level} DOUBLE NOT NULL"
                             for level in LEVELS for side in ("lo", "hi"))
 
 # Append-only: one snapshot per cutoff, every snapshot kept. No PRIMARY KEY: a snapshot
 # is replaced by delete + insert in one transaction, which DuckDB's eager key checks
-# refuse; the asset checks (horizon_complete: each week once) hold the key instead. history_digest identifies
-# the history (and settings) a snapshot was made from, so a run on the same history
-# leaves the snapshot as it is.
+# refuse; the dbt test demand_forecast_horizon_complete (each week once) holds the key
+# instead. history_digest identifies the history (and settings) a snapshot was made
+# from, so a run on the same history leaves the snapshot as it is.
 DEMAND_FORECAST_DDL = f"""
 CREATE TABLE IF NOT EXISTS forecast.demand_forecast (
     cutoff DATE NOT NULL,

@@ -96,8 +96,10 @@ def test_the_forecast_sits_between_the_warehouse_and_the_planning_marts():
         assert set(specs[key].kinds) == {"python", "statsforecast", "duckdb"}
     assert specs[accuracy].group_name == "plan"
     checks = {c.name for c in graph.asset_check_keys if c.asset_key in (weekly, monthly)}
-    assert {"no_missing_series", "non_negative", "intervals_contain_the_forecast",
-            "horizon_complete", "agrees_with_weekly"} <= checks
+    assert {"demand_forecast_no_missing_series", "demand_forecast_non_negative",
+            "demand_forecast_intervals_contain_the_forecast", "demand_forecast_horizon_complete",
+            "demand_forecast_monthly_horizon_complete",
+            "demand_forecast_monthly_agrees_with_weekly"} <= checks
 
     # one core run: ingest -> warehouse models -> forecast -> planning models -> publish
     core = defs.resolve_job_def("core")

@@ -1,7 +1,8 @@
 """The forecast assets on the session's tiny company (`built`: two core runs on the same
-files; the second builds nothing, so a copy materializes the forecast once more):
-snapshots by cutoff, idempotency, the checks, the monthly reconciliation, and
-demand_history against the delivered order lines."""
+files; the second builds nothing, so a copy with one broken forecast row materializes
+the forecast and the planning marts once more): snapshots by cutoff, idempotency, the
+checks (dbt tests on the forecast source, reported on the forecast assets), the monthly
+reconciliation, and demand_history against the delivered order lines."""
 
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ import pandas as pd
 import pytest
 
 from orchestration.planning import reconcile
-from orchestration.planning.checks import CHECKS, MONTHLY, run_checks
+from tests.conftest import mart_checksums
 
 pytestmark = pytest.mark.slow
 
 WEEKLY_KEY = dg.AssetKey(["forecast", "demand_forecast"])
 MONTHLY_KEY = dg.AssetKey(["forecast", "demand_forecast_monthly"])
+# The forecast's checks, as the planning step's dbt tests report them (docs/forecasting.md)
+FORECAST_CHECKS = {
+    dg.AssetCheckKey(WEEKLY_KEY, name) for name in (
+        "demand_forecast_no_missing_series", "demand_forecast_non_negative",
+        "demand_forecast_intervals_contain_the_forecast", "demand_forecast_horizon_complete")
+} | {
+    dg.AssetCheckKey(MONTHLY_KEY, name) for name in (
+        "demand_forecast_monthly_horizon_complete",
+        "demand_forecast_monthly_agrees_with_weekly")
+}
 
 
 def _cutoff(built) -> date:
@@ -34,19 +45,30 @@ def _materializations(settings, key: dg.AssetKey) -> list:
 
 @pytest.fixture(scope="module")
 def forecast_again(built, session_env, tmp_path_factory):
-    """A copy of the session's company whose forecast asset is materialized once more on
-    the same history (what the daily schedule's full run does)."""
+    """A copy of the session's company with one negative forecast written into a past
+    weekly snapshot (its bounds moved down with it, so only the sign is wrong), whose
+    forecast and planning marts are then materialized once more on the same history
+    (what the weekly forecast schedule runs before it publishes): (settings, result)."""
     from orchestration.definitions import defs
+    from orchestration.defs.dbt import planning_models
     from orchestration.defs.forecast import demand_forecast
     from orchestration.instance import instance
     from tests.conftest import copy_of_built
 
     settings = copy_of_built(built, session_env, tmp_path_factory, "forecast_again")
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("""
+        UPDATE forecast.demand_forecast
+        SET forecast = -1, forecast_lo_80 = -1, forecast_lo_95 = -1
+        WHERE (cutoff, item_id, site_id, week) = (
+            SELECT (cutoff, item_id, site_id, week) FROM forecast.demand_forecast
+            WHERE cutoff = (SELECT min(cutoff) FROM forecast.demand_forecast)
+            ORDER BY ALL LIMIT 1)""")
+    con.close()
     result = defs.resolve_job_def("core").execute_in_process(
-        instance=instance(settings), asset_selection=list(demand_forecast.keys),
-        raise_on_error=False)
-    assert result.success
-    return settings
+        instance=instance(settings),
+        asset_selection=[*demand_forecast.keys, *planning_models.keys], raise_on_error=False)
+    return settings, result
 
 
 def test_a_fresh_install_forecasts_the_cutoff_and_the_13_weeks_before(built, warehouse):
@@ -68,6 +90,7 @@ def test_a_fresh_install_forecasts_the_cutoff_and_the_13_weeks_before(built, war
 
 
 def test_a_second_run_adds_no_snapshot_and_changes_none(built, forecast_again):
+    forecast_again, _ = forecast_again
     assert WEEKLY_KEY.to_user_string() not in built.second.summary.built
     first, second = _materializations(forecast_again, WEEKLY_KEY)[-2:]
     assert len(first["cutoffs_written"].value) == 14 and first["cutoffs_kept"].value == []
@@ -85,16 +108,57 @@ def test_a_second_run_adds_no_snapshot_and_changes_none(built, forecast_again):
         built.checksums_second["forecast_accuracy"]
 
 
-def test_the_forecast_checks_pass(built, warehouse, forecast_again):
-    results = run_checks(warehouse, _cutoff(built))
-    assert [(r.check.name, r.example) for r in results if not r.passed] == []
-    instance = dg.DagsterInstance.from_config(str(forecast_again.data_dir / "dagster_home"))
-    for check in CHECKS:
-        key = dg.AssetCheckKey(MONTHLY_KEY if check.table == MONTHLY else WEEKLY_KEY,
-                               check.name)
-        history = instance.event_log_storage.get_asset_check_execution_history(key, limit=2)
-        assert len(history) == 2, check.name
-        assert all(r.event.asset_check_evaluation.passed for r in history), check.name
+def test_the_forecast_checks_are_the_dbt_tests_on_the_forecast_source_and_pass(built):
+    from orchestration.definitions import defs
+    from orchestration.defs.dbt import dbt_manifest, planning_models
+
+    on_forecast = {props["name"] for props in dbt_manifest()["nodes"].values()
+                   if props["resource_type"] == "test"
+                   and any(parent.startswith("source.control_tower.forecast.")
+                           for parent in props["depends_on"]["nodes"])}
+    assert on_forecast == {key.name for key in FORECAST_CHECKS}
+    checks = {key for key in defs.resolve_asset_graph().asset_check_keys
+              if key.asset_key in (WEEKLY_KEY, MONTHLY_KEY)}
+    assert checks == FORECAST_CHECKS
+    # the planning step runs them, blocking: a failure holds back what reads the forecast
+    specs = {spec.key: spec for spec in planning_models.check_specs}
+    assert all(specs[key].blocking for key in FORECAST_CHECKS)
+    # the session's build ran every one of them, and each passed
+    instance = dg.DagsterInstance.from_config(str(built.settings.data_dir / "dagster_home"))
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        list(FORECAST_CHECKS))
+    assert {key.name: record.status.value for key, record in latest.items()} == \
+        {key.name: "SUCCEEDED" for key in FORECAST_CHECKS}
+    assert all(record.event.asset_check_evaluation.passed for record in latest.values())
+
+
+def test_a_negative_forecast_fails_its_check_and_holds_back_the_planning_marts(
+        built, forecast_again):
+    from orchestration.definitions import defs
+    from orchestration.stale import with_downstream
+
+    settings, result = forecast_again
+    assert not result.success
+    assert [e.step_key for e in result.all_events if e.is_step_failure] == ["planning_models"]
+    evaluations = {dg.AssetCheckKey(e.asset_key, e.check_name): e
+                   for e in result.get_asset_check_evaluations()}
+    assert FORECAST_CHECKS <= set(evaluations)
+    failed = {key for key in FORECAST_CHECKS if not evaluations[key].passed}
+    assert failed == {dg.AssetCheckKey(WEEKLY_KEY, "demand_forecast_non_negative")}
+    broken = evaluations[dg.AssetCheckKey(WEEKLY_KEY, "demand_forecast_non_negative")]
+    assert broken.metadata["dagster_dbt/failed_row_count"].value == 1
+    # dbt skipped every planning model that reads the forecast; none was materialized
+    downstream = with_downstream(defs, [WEEKLY_KEY],
+                                 defs.resolve_asset_graph().get_all_asset_keys()) - {WEEKLY_KEY}
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    marts = {dg.AssetKey(["marts", name]) for name in (
+        "forecast_accuracy", "forecast_accuracy_summary", "inventory_policy",
+        "replenishment_proposals")}
+    assert marts <= downstream
+    assert materialized & downstream == {MONTHLY_KEY}
+    checksums = mart_checksums(settings.warehouse)
+    assert {m.path[1]: checksums[m.path[1]] for m in marts} == \
+        {m.path[1]: built.checksums_second[m.path[1]] for m in marts}
 
 
 def test_the_monthly_forecast_equals_the_weekly_aggregate_where_they_overlap(built, warehouse):
