@@ -285,3 +285,13 @@ def test_flagged_rows_and_data_docs_are_kept(warehouse, reports):
     page = reports["gl_entries"].docs_urls[0].removeprefix("file://")
     html = open(page.replace("%20", " "), encoding="utf-8").read()
     assert "_entry_imbalance" in html and "2 unexpected values found" in html
+
+
+def test_the_docs_name_every_business_rule():
+    from pathlib import Path
+
+    from expectations.rules import business_rules
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "expectations.md").read_text()
+    names = {r.name for x in load_contracts() for r in business_rules(x)}
+    assert {n for n in names if f"`{n}`" not in doc} == set()
