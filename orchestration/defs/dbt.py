@@ -1,4 +1,6 @@
-"""dbt wiring: one cached DbtProject, one translator, the dbt assets.
+"""dbt wiring: one cached DbtProject and manifest, one translator (the planning step's
+instance also turns the tests on the forecast source into the forecast's checks), the
+dbt assets.
 
 The manifest is prepared ahead (make prepares it; under `dagster dev` the definitions
 prepare it once at load), never parsed at import in production paths. dbt gets the
