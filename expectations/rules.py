@@ -62,6 +62,7 @@ class Rule:
     kwargs: dict = field(default_factory=dict)
     severity: str = CRITICAL
     description: str = ""
+    only_where: tuple[str, str] | None = None     # (column, value): rows the rule reads
 
     @property
     def rule_id(self) -> str:
@@ -148,9 +149,9 @@ def _price_band(column: str = "unit_price") -> Rule:
                             "in the same currency (PRICE_BAND).")
 
 
-def _present(column: str, why: str, **kwargs) -> Rule:
-    return Rule("present", column, "ExpectColumnValuesToNotBeNull",
-                {"column": column, **kwargs}, severity=WARNING, description=why)
+def _present(column: str, why: str, only_where: tuple[str, str] | None = None) -> Rule:
+    return Rule("present", column, "ExpectColumnValuesToNotBeNull", {"column": column},
+                severity=WARNING, description=why, only_where=only_where)
 
 
 # Master data a foreign key points at: column -> the master extract.
@@ -263,7 +264,7 @@ def business_rules(extract: str) -> list[Rule]:
         "partners": [
             _present("payment_terms_days", "A supplier without payment terms: its invoices "
                                            "cannot be scheduled for payment.",
-                     row_condition='role=="supplier"', condition_parser="pandas"),
+                     only_where=("role", "supplier")),
             Rule("tax_id_once_per_role", "tax_id", "ExpectColumnPairValuesToBeEqual",
                  {"column_A": "partner_id", "column_B": "_first_partner_with_tax_id",
                   "ignore_row_if": "either_value_is_missing"}, severity=WARNING,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestration.ingestion.contracts import load_contracts
+
 from .rules import suite_rules
 
 DOCS_SITE = "quality"
@@ -18,23 +20,28 @@ def build_suite(extract: str):
     """The GX ExpectationSuite of an extract. Each expectation carries its rule id in
     `meta.rule_id`, its severity, and the reason for the rule as a Data Docs note."""
     import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
 
     suite = gx.ExpectationSuite(name=extract)
     for rule in suite_rules(extract):
         cls = getattr(gx.expectations, rule.expectation)
+        condition = {}
+        if rule.only_where:
+            column, value = rule.only_where
+            condition["row_condition"] = Column(column) == value
         suite.add_expectation(cls(
-            **rule.kwargs, severity=rule.severity,
+            **rule.kwargs, **condition, severity=rule.severity,
             meta={"rule_id": rule.rule_id,
                   "notes": {"format": "markdown",
                             "content": [f"**{rule.severity}**: {rule.description}"]}}))
     return suite
 
 
-def ephemeral_context(quality_dir: Path, extracts: list[str]):
-    """An ephemeral GX context with the suites of `extracts` in memory; validation
-    results and the Data Docs site are files under `quality_dir` (validations/,
-    data_docs/index.html), so the site lists the latest validation of every extract
-    across runs."""
+def ephemeral_context(quality_dir: Path):
+    """An ephemeral GX context with every extract's suite in memory (a Data Docs build
+    removes the pages of suites its context does not hold); validation results and the
+    Data Docs site are files under `quality_dir` (validations/, data_docs/index.html), so
+    the site lists the latest validation of every extract across runs."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import (DataContextConfig,
                                                             InMemoryStoreBackendDefaults,
@@ -61,7 +68,7 @@ def ephemeral_context(quality_dir: Path, extracts: list[str]):
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}}
     context = gx.get_context(mode="ephemeral", project_config=config)
     source = context.data_sources.add_pandas("raw")
-    for extract in extracts:
+    for extract in load_contracts():
         context.suites.add(build_suite(extract))
         source.add_dataframe_asset(extract).add_batch_definition_whole_dataframe("delivery")
     return context

@@ -119,7 +119,7 @@ def validate_new_deliveries(con: duckdb.DuckDBPyConnection, extracts: list[str],
     todo = [r for r in reports.values() if r.deliveries]
     if not todo:
         return reports
-    context = _context(quality_dir, [r.extract for r in todo])
+    context = _context(quality_dir)
     stamp = datetime.now(UTC).replace(tzinfo=None)
     keys = []
     for report in todo:
@@ -131,10 +131,10 @@ def validate_new_deliveries(con: duckdb.DuckDBPyConnection, extracts: list[str],
     return reports
 
 
-def _context(quality_dir: Path, extracts: list[str]):
+def _context(quality_dir: Path):
     from .suites import ephemeral_context
 
-    return ephemeral_context(quality_dir, extracts)
+    return ephemeral_context(quality_dir)
 
 
 def _validate(con, context, report: ExtractReport, company_currency: str,
@@ -267,7 +267,8 @@ def _trim(result: dict | None) -> None:
 
 
 def _build_docs(context, quality_dir: Path, reports: list[ExtractReport], keys: list) -> None:
-    """Render the new validation pages (each extract's earlier pages go) and the index."""
+    """Render the new validation pages (each extract's earlier pages go), every suite's
+    page (a contract change shows at once) and the index."""
     from great_expectations.data_context.types.resource_identifiers import \
         ExpectationSuiteIdentifier
 
@@ -278,8 +279,8 @@ def _build_docs(context, quality_dir: Path, reports: list[ExtractReport], keys: 
                       ignore_errors=True)
     context.build_data_docs(
         site_names=[DOCS_SITE],
-        resource_identifiers=[*keys, *(ExpectationSuiteIdentifier(name=r.extract)
-                                       for r in reports)])
+        resource_identifiers=[*keys, *(ExpectationSuiteIdentifier(name=x)
+                                       for x in load_contracts())])
     for key in keys:
         url = context.get_docs_sites_urls(resource_identifier=key,
                                           site_name=DOCS_SITE)[0]["site_url"]

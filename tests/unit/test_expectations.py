@@ -280,8 +280,12 @@ def test_flagged_rows_and_data_docs_are_kept(warehouse, reports):
     kept = con.execute("SELECT record_key, severity FROM meta.expectation_failures "
                        "WHERE extract = 'gl_entries'").fetchall()
     assert sorted(kept) == [("JE2|1", CRITICAL), ("JE2|2", CRITICAL)]
-    index = folder / "quality" / "data_docs" / "index.html"
-    assert index.is_file()
+    site = folder / "quality" / "data_docs"
+    assert (site / "index.html").is_file()
+    # the second validation (one extract) kept the pages of every suite and validation
+    assert {p.stem for p in (site / "expectations").glob("*.html")} == set(load_contracts())
+    assert {p.name for p in (site / "validations").iterdir()} == {
+        x for x, r in reports.items() if r.deliveries}
     page = reports["gl_entries"].docs_urls[0].removeprefix("file://")
     html = open(page.replace("%20", " "), encoding="utf-8").read()
     assert "_entry_imbalance" in html and "2 unexpected values found" in html
