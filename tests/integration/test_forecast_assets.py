@@ -47,12 +47,13 @@ def _materializations(settings, key: dg.AssetKey) -> list:
 def forecast_again(built, session_env, tmp_path_factory):
     """A copy of the session's company with one negative forecast written into a past
     weekly snapshot (its bounds moved down with it, so only the sign is wrong), whose
-    forecast and planning marts are then materialized once more on the same history
-    (what the weekly forecast schedule runs before it publishes): (settings, result)."""
+    forecast is then materialized once more on the same history, with the planning
+    marts that read it (what a run after a new forecast builds): (settings, result)."""
     from orchestration.definitions import defs
     from orchestration.defs.dbt import planning_models
     from orchestration.defs.forecast import demand_forecast
     from orchestration.instance import instance
+    from orchestration.stale import with_downstream
     from tests.conftest import copy_of_built
 
     settings = copy_of_built(built, session_env, tmp_path_factory, "forecast_again")
@@ -65,9 +66,10 @@ def forecast_again(built, session_env, tmp_path_factory):
             WHERE cutoff = (SELECT min(cutoff) FROM forecast.demand_forecast)
             ORDER BY ALL LIMIT 1)""")
     con.close()
+    selection = with_downstream(defs, demand_forecast.keys,
+                                [*demand_forecast.keys, *planning_models.keys])
     result = defs.resolve_job_def("core").execute_in_process(
-        instance=instance(settings),
-        asset_selection=[*demand_forecast.keys, *planning_models.keys], raise_on_error=False)
+        instance=instance(settings), asset_selection=sorted(selection), raise_on_error=False)
     return settings, result
 
 
@@ -135,6 +137,7 @@ def test_the_forecast_checks_are_the_dbt_tests_on_the_forecast_source_and_pass(b
 def test_a_negative_forecast_fails_its_check_and_holds_back_the_planning_marts(
         built, forecast_again):
     from orchestration.definitions import defs
+    from orchestration.delivery.alerts import run_failures
     from orchestration.stale import with_downstream
 
     settings, result = forecast_again
@@ -147,15 +150,21 @@ def test_a_negative_forecast_fails_its_check_and_holds_back_the_planning_marts(
     assert failed == {dg.AssetCheckKey(WEEKLY_KEY, "demand_forecast_non_negative")}
     broken = evaluations[dg.AssetCheckKey(WEEKLY_KEY, "demand_forecast_non_negative")]
     assert broken.metadata["dagster_dbt/failed_row_count"].value == 1
-    # dbt skipped every planning model that reads the forecast; none was materialized
+    # the alert line names the check and the forecast asset
+    instance = dg.DagsterInstance.from_config(str(settings.data_dir / "dagster_home"))
+    assert [f.name for f in run_failures(instance, result.run_id) if f.kind == "check"] == \
+        ["demand_forecast_non_negative on forecast/demand_forecast"]
+    # the run selected the planning models that read the forecast: dbt skipped every
+    # one, none was materialized, the marts are as the session's build left them
     downstream = with_downstream(defs, [WEEKLY_KEY],
                                  defs.resolve_asset_graph().get_all_asset_keys()) - {WEEKLY_KEY}
-    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    selected = result.dagster_run.asset_selection
     marts = {dg.AssetKey(["marts", name]) for name in (
         "forecast_accuracy", "forecast_accuracy_summary", "inventory_policy",
         "replenishment_proposals")}
-    assert marts <= downstream
-    assert materialized & downstream == {MONTHLY_KEY}
+    assert marts <= downstream & selected
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {WEEKLY_KEY, MONTHLY_KEY}
     checksums = mart_checksums(settings.warehouse)
     assert {m.path[1]: checksums[m.path[1]] for m in marts} == \
         {m.path[1]: built.checksums_second[m.path[1]] for m in marts}
