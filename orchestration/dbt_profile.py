@@ -52,11 +52,71 @@ def profiles_dir(settings: Settings, folder: Path | None = None) -> Path:
     text = ("# Written by orchestration/dbt_profile.py from the run's settings: edit "
             "dbt_project/profiles.yml or the CT_* variables instead.\n"
             + yaml.safe_dump(profile_for(settings), sort_keys=True))
-    if not path.exists() or path.read_text() != text:
+    previous = path.read_text() if path.exists() else None
+    if previous != text:
         tmp = path.with_name(f".profiles.{os.getpid()}.tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
+        if previous is not None:
+            _keep_parse_state(folder, yaml.safe_load(previous), profile_for(settings))
     return folder
+
+
+def _output(profiles: dict) -> dict:
+    profile = profiles[PROFILE_NAME]
+    return profile["outputs"][profile["target"]]
+
+
+def profile_hash(profiles: dict) -> str | None:
+    """dbt's state_check.profile_hash for a DuckDB profile: the sha256 of the pformat of
+    the sorted connection info (dbt/parser/manifest.py; the keys are dbt-duckdb's
+    DuckDBCredentials._connection_keys, the database is the file's stem). None when the
+    profile is not a plain file path."""
+    import hashlib
+    import pprint
+
+    output = _output(profiles)
+    warehouse = Path(str(output.get("path", "")))
+    if output.get("type") != "duckdb" or warehouse.suffix not in (".duckdb", ".db"):
+        return None
+    info = {"attach": None, "config_options": None, "database": warehouse.stem,
+            "disable_transactions": False, "extensions": None, "external_root": ".",
+            "filesystems": None, "path": str(warehouse), "plugins": None, "remote": None,
+            "schema": output.get("schema"), "settings": output.get("settings"),
+            "use_credential_provider": None}
+    if set(output) - {"type", "threads", *info}:
+        return None
+    info.update({k: v for k, v in output.items() if k in info and k != "database"})
+    return hashlib.sha256(pprint.pformat(sorted(info.items())).encode()).hexdigest()
+
+
+def _keep_parse_state(folder: Path, old: dict, new: dict) -> None:
+    """A data dir that moved (a copy, a restore) keeps its dbt parse state: the steps'
+    partial_parse.msgpack files record the hash of the profile they were parsed with,
+    and dbt re-parses the whole project (~6 CPU seconds a step) when it differs, though
+    only the warehouse's folder changed. When the two profiles differ in nothing but
+    that folder (same file name, so the same database name in every node), each state
+    parsed with the old profile is marked as parsed with the new one. A state whose
+    hash is not the old profile's (or a profile this cannot hash) is left for dbt."""
+    import msgpack
+
+    old_out, new_out = _output(old), _output(new)
+    if ({k: v for k, v in old_out.items() if k != "path"}
+            != {k: v for k, v in new_out.items() if k != "path"}
+            or Path(str(old_out.get("path"))).name != Path(str(new_out.get("path"))).name):
+        return
+    old_hash, new_hash = profile_hash(old), profile_hash(new)
+    if old_hash is None or new_hash is None:
+        return
+    for state in folder.glob(f"*/{PARTIAL_PARSE}"):
+        manifest = msgpack.unpackb(state.read_bytes(), raw=False, strict_map_key=False)
+        recorded = manifest.get("state_check", {}).get("profile_hash", {})
+        if recorded.get("checksum") != old_hash:
+            continue
+        recorded["checksum"] = new_hash
+        tmp = state.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+        tmp.write_bytes(msgpack.packb(manifest, use_bin_type=True))
+        os.replace(tmp, state)
 
 
 def missing_packages() -> list[str]:
