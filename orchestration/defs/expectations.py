@@ -9,11 +9,12 @@ only fail it with severity WARN. The engine is the plain library `expectations`,
 imported inside the step so that loading the definitions never imports GX.
 """
 
-
 import time
 from pathlib import Path
 
 import dagster as dg
+
+from expectations.rules import CRITICAL, WARNING
 
 from ..ingestion.contracts import load_contracts
 from .ingest import raw_asset_key
@@ -56,8 +57,6 @@ def extract_expectations(context: dg.AssetCheckExecutionContext,
 
 def check_result(report, quality_dir: Path) -> dg.AssetCheckResult:
     """The check's verdict and metadata from an expectations.validate.ExtractReport."""
-    from expectations.rules import CRITICAL, WARNING
-
     critical, warnings = report.failed(CRITICAL), report.failed(WARNING)
     metadata = {
         "rows_validated": dg.MetadataValue.int(report.rows),
