@@ -18,7 +18,7 @@ from expectations.rules import CRITICAL, WARNING
 
 from ..ingestion.contracts import load_contracts
 from .ingest import raw_asset_key
-from .resources import WAREHOUSE_POOL, WarehouseResource
+from .resources import WAREHOUSE_POOL, WarehouseResource, warehouse_lock_retry
 
 CHECK_NAME = "expectations"
 QUALITY_DIR = "quality"          # under the data dir: GX validation results and Data Docs
@@ -36,6 +36,9 @@ SAMPLE_ROWS_SHOWN = 10
     name="extract_expectations",
     can_subset=True,
     pool=WAREHOUSE_POOL,
+    # a lost file lock is retried like the ingest steps; a failed blocking check is not
+    # (Dagster raises it after the step's own code)
+    retry_policy=warehouse_lock_retry(),
 )
 def extract_expectations(context: dg.AssetCheckExecutionContext,
                          warehouse: WarehouseResource):
