@@ -173,8 +173,8 @@ def _build(context: dg.AssetExecutionContext, translator: ControlTowerTranslator
     settings = load_settings()
     dbt = _dbt_cli(str(profiles_dir(settings)))
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if exclude:
-        args += ["--exclude", *exclude.split()]
+    if exclude:     # one value: dagster-dbt folds it into the selection it builds
+        args += ["--exclude", exclude]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
     invocation = dbt.cli(args, context=context, target_path=_target_path(settings, context),
