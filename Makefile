@@ -12,10 +12,14 @@ MANIFEST := dbt_project/target/manifest.json
 
 .PHONY: run test ui setup bench clean-data
 
-# The environment, exactly as uv.lock pins it (uv itself is pinned above).
-$(VENV)/.synced: pyproject.toml uv.lock
+# The environment, exactly as uv.lock pins it (uv itself is pinned above), compiled to
+# bytecode once (~30 s): uv installs sources only, and where PYTHONDONTWRITEBYTECODE is
+# set (as on these machines) every process would compile Dagster, dbt and Great
+# Expectations again on import (measured: 6.9 s instead of 3.4 s to import Dagster,
+# dagster-dbt, pandas and DuckDB; ~20 s more for Great Expectations).
+$(VENV)/.synced: pyproject.toml uv.lock Makefile
 	@test -x $(UV) || { python3 -m venv .tools && .tools/bin/pip install -q uv==$(UV_VERSION); }
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 setup: $(VENV)/.synced $(MANIFEST)
