@@ -28,8 +28,10 @@ from .planning.cycle import MonthSpan, month_span
 from .settings import Settings
 
 RUN_LOCK = ".tower-run.lock"
-# Tags of every run the headless runner starts: which data dir, which process.
+# Tags of every run the headless runner starts: which data dir, which process; and of
+# a run whose process was found dead.
 RUNNER_TAG, DATA_DIR_TAG, PID_TAG = "ct/runner", "ct/data_dir", "ct/pid"
+INTERRUPTED_TAG = "ct/interrupted"
 
 
 class RunRefused(Exception):
@@ -163,6 +165,7 @@ def close_interrupted_runs(dagster_instance, settings: Settings) -> list[str]:
         pid = run.tags.get(PID_TAG, "?")
         message = (f"the process of this run (pid {pid}) ended before the run finished "
                    f"(killed or stopped); the next run rebuilds what it left unfinished")
+        dagster_instance.add_run_tags(run.run_id, {INTERRUPTED_TAG: "true"})
         dagster_instance.report_run_failed(run, message)
         dagster_instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         alert_for_run(dagster_instance, run.run_id, settings)
@@ -219,10 +222,11 @@ def _run_out_of_date(defs, dagster_instance, settings: Settings, execute) -> lis
 
 
 def untested_assets(defs, dagster_instance) -> set:
-    """Assets with a check whose latest execution was planned by a run that ended
-    without running it: a run killed between a dbt model and its tests leaves the model
-    built and never tested, and Dagster does not count it stale. They are built (and
-    tested) again, as if the kill had come before them."""
+    """Assets with a check whose latest execution was planned by a run that was killed
+    (close_interrupted_runs tagged it): a kill between a dbt model and its tests leaves
+    the model built and never tested, and Dagster does not count it stale. They are
+    built (and tested) again, as if the kill had come before them. (A check a blocking
+    check kept from running stays as it is: that run decided.)"""
     from dagster._core.storage.asset_check_execution_record import (
         AssetCheckExecutionRecordStatus,
     )
@@ -231,12 +235,12 @@ def untested_assets(defs, dagster_instance) -> set:
     records = dagster_instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
     planned = {key: record for key, record in records.items()
                if record.status == AssetCheckExecutionRecordStatus.PLANNED}
-    ended = set()
+    killed = set()
     for run_id in {record.run_id for record in planned.values()}:
         run = dagster_instance.get_run_by_id(run_id)
-        if run is None or run.is_finished:
-            ended.add(run_id)
-    return {key.asset_key for key, record in planned.items() if record.run_id in ended}
+        if run is not None and run.is_finished and run.tags.get(INTERRUPTED_TAG):
+            killed.add(run_id)
+    return {key.asset_key for key, record in planned.items() if record.run_id in killed}
 
 
 def register_months(settings: Settings, dagster_instance) -> MonthSpan | None:
