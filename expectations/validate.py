@@ -24,7 +24,7 @@ import duckdb
 from orchestration.ingestion.contracts import load_contracts
 
 from .lookups import batch_query
-from .rules import CRITICAL, WARNING, Rule, suite_rules
+from .rules import CRITICAL, Rule, suite_rules
 
 ROWS_PER_BATCH = 200_000
 FLAGGED_ROWS_KEPT = 1000
