@@ -15,6 +15,7 @@ file in the same schema, so a Dagster home can switch to it and back.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from contextlib import contextmanager
@@ -48,6 +49,9 @@ class EventLogStorage(ConsolidatedSqliteEventLogStorage):
                         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                                       "check_same_thread": False})
                     event.listen(engine, "connect", _wal_normal)
+                    # closed at exit: the last connection to close checkpoints the log
+                    # into the database and removes its -wal and -shm files
+                    atexit.register(engine.dispose)
                     self._pooled_engine, self._engine_pid = engine, pid
         return engine
 
