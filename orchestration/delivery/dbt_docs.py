@@ -72,9 +72,9 @@ def build_docs(settings: Settings, manifest: Path, dbt: list[str] | None = None)
         new.mkdir()
         for name in ("index.html", "catalog.json"):
             shutil.copy2(target / name, new / name)
-        site_manifest = with_compiled_code(json.loads(manifest.read_text()),
-                                           sorted((settings.data_dir / "dbt_target")
-                                                  .glob("*/manifest.json")))
+        site_manifest = with_compiled_code(
+            json.loads(manifest.read_text()),
+            list((settings.data_dir / "dbt_target").glob("*/manifest.json")))
         (new / "manifest.json").write_text(json.dumps(site_manifest))
         write_static_page(new)
         (new / ".manifest_sha256").write_text(digest)
