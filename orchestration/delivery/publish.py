@@ -115,8 +115,8 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, tmp: Path,
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
                    parquet_dir: Path, token: str) -> None:
-    """Each table to Parquet: marts at the top (<mart>.parquet, interfaces.md), the
-    forecast snapshots and the frozen finance months in their own folders (forecast/,
+    """Each table to Parquet: marts at the top (<mart>.parquet, README "Where things
+    are"), the forecast snapshots and the frozen finance months in their own folders (forecast/,
     finance_close/); each file replaced whole by a rename."""
     for folder in {parquet_dir if schema == "marts" else parquet_dir / schema
                    for schema, _ in tables} | {parquet_dir}:

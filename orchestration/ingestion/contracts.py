@@ -23,7 +23,7 @@ STAGE_OWNERS = {"plan": "team:planning", "source": "team:procurement",
 KINDS = ("snapshot", "delta")
 
 # Contract type -> warehouse type. Money and quantities are DECIMAL so that sums are
-# exact and content checksums do not depend on the thread count (interfaces.md).
+# exact and content checksums do not depend on the thread count (docs/conventions.md).
 SQL_TYPES = {
     "text": "VARCHAR",
     "integer": "BIGINT",

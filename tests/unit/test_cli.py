@@ -1,4 +1,4 @@
-"""`tower` keeps the exit codes of interfaces.md: 0 answer, 2 bad usage, 1 failure."""
+"""`tower` keeps the exit codes of docs/tower.md: 0 answer, 2 bad usage, 1 failure."""
 
 import duckdb
 import pytest
